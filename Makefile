@@ -1,0 +1,44 @@
+# Lead prioritisation service. Every target installs into .venv first when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO_DATA := data/demo/leads.parquet
+PROFILE ?= profiles/demo.yaml
+AGREEMENT ?= agreements/demo.yaml
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install train test serve demo-data bench-train bench-serve benchmark-quality report clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo-data: $(DEMO_DATA)
+
+$(DEMO_DATA): | $(STAMP)
+	$(BIN)/leadscore demo --out $(DEMO_DATA)
+
+train: $(STAMP) $(DEMO_DATA)
+	$(BIN)/leadscore train --profile $(PROFILE) --agreement $(AGREEMENT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+serve: $(STAMP)
+	LEADSCORE_PROFILE=$(PROFILE) LEADSCORE_AGREEMENT=$(AGREEMENT) \
+		$(BIN)/uvicorn serving.app:create_app --factory --host $(HOST) --port $(PORT) --no-access-log
+
+bench-train: $(STAMP)
+	$(BIN)/python -m benchmarks.train
+
+bench-serve: $(STAMP)
+	$(BIN)/python -m benchmarks.serve
+
+clean:
+	rm -rf data/demo mlflow.db mlartifacts reports

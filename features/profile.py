@@ -1,0 +1,266 @@
+"""Dataset profile: a declarative, validated description of one history source."""
+
+from __future__ import annotations
+
+import os
+import re
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+
+class ProfileError(ValueError):
+    """A dataset profile that cannot be used, with the field and the problem."""
+
+
+class FeatureKind(str, Enum):
+    categorical = "categorical"
+    numeric = "numeric"
+    boolean = "boolean"
+    date = "date"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Join(_Strict):
+    """A lookup table joined onto the history (left join on `on`)."""
+
+    path: str
+    on: str
+    right_on: str | None = None
+    value_maps: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    read: dict[str, Any] = Field(default_factory=dict)
+
+
+class Source(_Strict):
+    """Where the history lives: a CSV or Parquet file, or an SQL table or query."""
+
+    path: str | None = None
+    url: str | None = None
+    table: str | None = None
+    query: str | None = None
+    read: dict[str, Any] = Field(default_factory=dict)
+    missing_values: list[str] = Field(default_factory=list)
+    value_maps: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    drop_columns: list[str] = Field(default_factory=list)
+    joins: list[Join] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_location(self) -> Source:
+        if (self.path is None) == (self.url is None):
+            raise ValueError("give exactly one of 'path' (CSV/Parquet) or 'url' (SQLAlchemy URL)")
+        if self.url is not None and (self.table is None) == (self.query is None):
+            raise ValueError("an SQL source needs exactly one of 'table' or 'query'")
+        return self
+
+
+class Outcome(_Strict):
+    """The outcome column and which of its values mean won, lost and still open (empty is open)."""
+
+    column: str
+    won: list[Any]
+    lost: list[Any]
+    open: list[Any] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> Outcome:
+        if not self.won or not self.lost:
+            raise ValueError("'won' and 'lost' each need at least one value")
+        groups = {"won": self.won, "lost": self.lost, "open": self.open}
+        seen: dict[str, str] = {}
+        for group, values in groups.items():
+            for value in map(str, values):
+                if value in seen:
+                    raise ValueError(f"value '{value}' is listed as both {seen[value]} and {group}")
+                seen[value] = group
+        return self
+
+
+class MonthSequence(_Strict):
+    """Derive a date from a month-name column in file order (a wrap to an earlier month is a new year)."""
+
+    month_column: str
+    start_year: int
+    day_column: str | None = None
+
+
+class TimeSpec(_Strict):
+    """When each lead was created: a date column, a sortable number, or a derived date."""
+
+    column: str | None = None
+    kind: Literal["datetime", "number"] = "datetime"
+    format: str | None = None
+    month_sequence: MonthSequence | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> TimeSpec:
+        if (self.column is None) == (self.month_sequence is None):
+            raise ValueError("give exactly one of 'column' or 'month_sequence'")
+        return self
+
+
+class Feature(_Strict):
+    """One input the model may learn from, with the name sellers read."""
+
+    name: str
+    kind: FeatureKind
+    display: str = ""
+    actionable: bool = False
+    monotone: Literal[-1, 0, 1] = 0
+    allow_leaky: bool = False
+
+    @field_validator("display")
+    @classmethod
+    def _default_display(cls, value: str) -> str:
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _monotone_fits_kind(self) -> Feature:
+        if self.monotone and self.kind not in (FeatureKind.numeric, FeatureKind.boolean):
+            raise ValueError(f"feature '{self.name}': monotone needs a numeric or boolean kind, "
+                             f"not {self.kind.value}")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.display or self.name.replace("_", " ").capitalize()
+
+
+class Attribute(_Strict):
+    """A lead field sellers and rules see that the model never learns from (e.g. phone)."""
+
+    name: str
+    display: str = ""
+    personal: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.display or self.name.replace("_", " ").capitalize()
+
+
+class AfterOutcome(_Strict):
+    """A column known only once the outcome is known: never a feature."""
+
+    column: str
+    reason: str
+
+
+class Minimums(_Strict):
+    """Least won and lost leads a training window needs (Dynamics 365 asks 40 + 40)."""
+
+    won: Annotated[int, Field(ge=1)] = 40
+    lost: Annotated[int, Field(ge=1)] = 40
+
+
+class LeakageLimits(_Strict):
+    """Thresholds of the leakage guard."""
+
+    max_single_feature_auc: Annotated[float, Field(gt=0.5, le=1.0)] = 0.95
+    one_outcome_fill_gap: Annotated[float, Field(gt=0.0, le=1.0)] = 0.5
+
+
+class Profile(_Strict):
+    """What a history source is: location, id, outcome, time, features, leaky columns."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    description: str = ""
+    model_name: str = ""
+    source: Source
+    id: str
+    outcome: Outcome
+    time: TimeSpec
+    features: list[Feature]
+    attributes: list[Attribute] = Field(default_factory=list)
+    known_after_outcome: list[AfterOutcome] = Field(default_factory=list)
+    minimums: Minimums = Minimums()
+    leakage: LeakageLimits = LeakageLimits()
+    base_dir: Path = Path(".")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Profile:
+        names = [f.name for f in self.features]
+        if not names:
+            raise ValueError("features: at least one feature is needed")
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise ValueError(f"features: {duplicated} listed more than once")
+        leaky = {c.column for c in self.known_after_outcome} & set(names)
+        if leaky:
+            raise ValueError(f"features: {sorted(leaky)} are marked known_after_outcome and cannot be features")
+        clash = {a.name for a in self.attributes} & set(names)
+        if clash:
+            raise ValueError(f"attributes: {sorted(clash)} are already features")
+        reserved = {self.id, self.outcome.column} & set(names)
+        if reserved:
+            raise ValueError(f"features: {sorted(reserved)} is the id or outcome column, not a feature")
+        return self
+
+    @property
+    def registered_model(self) -> str:
+        return self.model_name or f"leadscore-{self.name}"
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [f.name for f in self.features]
+
+    @property
+    def lead_fields(self) -> list[str]:
+        """Every field a lead may carry when scored: features then attributes."""
+        return self.feature_names + [a.name for a in self.attributes]
+
+    def feature(self, name: str) -> Feature:
+        for feature in self.features:
+            if feature.name == name:
+                return feature
+        raise KeyError(name)
+
+    def resolve(self, path: str) -> Path:
+        """Resolve a path from the profile: environment variables expanded, relative to the profile."""
+        resolved = Path(expand_env(path))
+        return resolved if resolved.is_absolute() else (self.base_dir / resolved).resolve()
+
+
+_ENV = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
+
+
+def expand_env(text: str) -> str:
+    """Expand ${NAME} and ${NAME:-default}; an unset name without default is an error."""
+
+    def replace(match: re.Match[str]) -> str:
+        value = os.environ.get(match["name"], match["default"])
+        if value is None:
+            raise ProfileError(f"environment variable {match['name']} is not set and has no default")
+        return value
+
+    return _ENV.sub(replace, text)
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Read and validate a profile YAML file (safe loader: nothing in it is executed)."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError(f"profile {path}: file not found") from None
+    except yaml.YAMLError as exc:
+        raise ProfileError(f"profile {path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ProfileError(f"profile {path}: expected a mapping at the top level")
+    try:
+        return Profile.model_validate({**raw, "base_dir": path.resolve().parent})
+    except ValidationError as exc:
+        raise ProfileError(f"profile {path}: {describe_errors(exc)}") from None
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """One line per problem: the dotted location and the message."""
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "(top level)"
+        parts.append(f"{where}: {error['msg']}")
+    return "; ".join(parts)

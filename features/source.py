@@ -1,0 +1,204 @@
+"""History loading: read a profile's source, check it, and return typed leads with their outcome."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from features.calendar import CalendarError, month_sequence_dates
+from features.profile import Profile, Source
+from features.values import ValueProblem, coerce_series, is_missing
+
+WON, LOST = 1.0, 0.0
+
+
+class HistoryError(ValueError):
+    """History that cannot be trained on, naming the column or value at fault."""
+
+
+@dataclass(frozen=True)
+class History:
+    """Leads in time order with their typed fields, outcome (1 won, 0 lost, NaN open) and time."""
+
+    frame: pd.DataFrame
+    won: np.ndarray
+    time: pd.Series
+
+    @property
+    def closed(self) -> History:
+        """Only the leads with a known outcome."""
+        mask = ~np.isnan(self.won)
+        return History(self.frame[mask], self.won[mask], self.time[mask])
+
+    @property
+    def open(self) -> pd.DataFrame:
+        """Leads still open: the live set to score."""
+        return self.frame[np.isnan(self.won)]
+
+
+def load_history(profile: Profile, data: str | Path | None = None) -> History:
+    """Read, join, check and type a profile's history; `data` overrides the source path."""
+    raw = read_source(profile, data)
+    raw = prepare(raw, profile)
+    check_columns(raw, profile)
+    frame = type_fields(raw, profile)
+    won = outcome_labels(raw[profile.outcome.column], profile)
+    time = lead_time(raw, profile)
+    order = np.argsort(time.to_numpy(), kind="stable")
+    frame, time = frame.iloc[order].reset_index(drop=True), time.iloc[order].reset_index(drop=True)
+    return History(frame, won[order], time)
+
+
+def read_source(profile: Profile, data: str | Path | None = None) -> pd.DataFrame:
+    """The raw table: a CSV or Parquet file, or an SQL table or query."""
+    source = profile.source
+    if source.url is not None and data is None:
+        return _read_sql(source)
+    path = Path(data) if data is not None else profile.resolve(source.path or "")
+    frame = read_table(path, source.read)
+    if frame.empty:
+        raise HistoryError(f"history {path}: the file has no rows")
+    return frame
+
+
+def read_table(path: Path, options: dict[str, Any]) -> pd.DataFrame:
+    """Read CSV or Parquet by suffix, with the profile's read options."""
+    if not path.exists():
+        raise HistoryError(f"history {path}: file not found")
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path, **{"low_memory": False, **options})
+    except pd.errors.EmptyDataError:
+        raise HistoryError(f"history {path}: the file is empty") from None
+    except (ValueError, OSError) as exc:
+        raise HistoryError(f"history {path}: cannot be read: {exc}") from None
+
+
+def _read_sql(source: Source) -> pd.DataFrame:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(source.url or "")
+    try:
+        with engine.connect() as connection:
+            if source.table:
+                return pd.read_sql_table(source.table, connection)
+            return pd.read_sql_query(sa.text(source.query or ""), connection)
+    except (sa.exc.SQLAlchemyError, ValueError) as exc:
+        raise HistoryError(f"history {engine.url.render_as_string(hide_password=True)}: "
+                           f"cannot be read: {exc.__class__.__name__}: {exc}") from None
+    finally:
+        engine.dispose()
+
+
+def prepare(raw: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    """Drop unnamed and listed columns, apply joins, value maps and missing-value markers."""
+    source = profile.source
+    frame = raw.drop(columns=[c for c in raw.columns if str(c).startswith("Unnamed")], errors="ignore")
+    frame = frame.drop(columns=[c for c in source.drop_columns if c in frame])
+    for join in source.joins:
+        table = read_table(profile.resolve(join.path), join.read)
+        table = _map_values(table, join.value_maps)
+        frame = _map_values(frame, {join.on: join.value_maps.get(join.on, {})}) if join.on in frame else frame
+        frame = frame.merge(table, how="left", left_on=join.on, right_on=join.right_on or join.on,
+                            suffixes=("", "_joined"))
+    frame = _map_values(frame, source.value_maps)
+    if source.missing_values:
+        markers = set(source.missing_values)
+        frame = frame.apply(lambda col: col.mask(col.isin(markers)) if col.dtype == object or
+                            pd.api.types.is_string_dtype(col) else col)
+    return frame
+
+
+def _map_values(frame: pd.DataFrame, maps: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    frame = frame.copy()
+    for column, mapping in maps.items():
+        if column in frame and mapping:
+            frame[column] = frame[column].astype("object").replace(mapping)
+    return frame
+
+
+def check_columns(frame: pd.DataFrame, profile: Profile) -> None:
+    """Every column the profile names must be there; suggest the closest name."""
+    needed = [profile.id, profile.outcome.column, *profile.feature_names]
+    if profile.time.column:
+        needed.append(profile.time.column)
+    if profile.time.month_sequence:
+        needed.append(profile.time.month_sequence.month_column)
+    present = [str(c) for c in frame.columns]
+    for column in needed:
+        if column not in frame.columns:
+            close = difflib.get_close_matches(column, present, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise HistoryError(f"column '{column}' is missing from the history{hint}")
+
+
+def type_fields(raw: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    """Id, features typed by kind, attributes as text; a bad value names its column."""
+    typed = {profile.id: raw[profile.id].astype("object").map(lambda v: None if is_missing(v) else str(v))}
+    if typed[profile.id].isna().any():
+        raise HistoryError(f"column '{profile.id}' (the lead id) has {int(typed[profile.id].isna().sum())} empty values")
+    for feature in profile.features:
+        try:
+            typed[feature.name] = coerce_series(raw[feature.name], feature.kind)
+        except ValueProblem as exc:
+            raise HistoryError(f"column '{feature.name}' ({feature.kind.value}): {exc}") from None
+    for attribute in profile.attributes:
+        values = raw[attribute.name] if attribute.name in raw else pd.Series(None, index=raw.index)
+        typed[attribute.name] = values.astype("object").map(lambda v: None if is_missing(v) else str(v))
+    return pd.DataFrame(typed, index=raw.index).reset_index(drop=True)
+
+
+def outcome_labels(column: pd.Series, profile: Profile) -> np.ndarray:
+    """1 for won, 0 for lost, NaN for open (an empty outcome is open); unnamed values are refused."""
+    unknown = unknown_outcomes(column, profile)
+    if unknown:
+        raise HistoryError(f"column '{profile.outcome.column}' (the outcome): values {unknown[:5]} are "
+                           "named neither won, lost nor open in the profile")
+    won = {_norm(v) for v in profile.outcome.won}
+    lost = {_norm(v) for v in profile.outcome.lost}
+    values = column.map(_norm).to_numpy(dtype=object)
+    labels = np.full(len(values), np.nan)
+    labels[np.isin(values, list(won))] = WON
+    labels[np.isin(values, list(lost))] = LOST
+    return labels
+
+
+def _norm(value: Any) -> str:
+    if is_missing(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def lead_time(raw: pd.DataFrame, profile: Profile) -> pd.Series:
+    """When each lead was created: parsed dates, a sortable number, or a derived month sequence."""
+    spec = profile.time
+    if spec.month_sequence is not None:
+        try:
+            return month_sequence_dates(raw, spec.month_sequence).reset_index(drop=True)
+        except CalendarError as exc:
+            raise HistoryError(str(exc)) from None
+    column = raw[spec.column or ""]
+    if spec.kind == "number":
+        values = pd.to_numeric(column, errors="coerce")
+    else:
+        values = pd.to_datetime(column, errors="coerce", format=spec.format)
+    if values.isna().any():
+        bad = column[values.isna()].iloc[0]
+        raise HistoryError(f"column '{spec.column}' (the lead time): {bad!r} is not a {spec.kind} "
+                           f"({int(values.isna().sum())} such rows)")
+    return values.reset_index(drop=True)
+
+
+def unknown_outcomes(column: pd.Series, profile: Profile) -> list[str]:
+    """Outcome values the profile names neither won, lost nor open."""
+    outcome = profile.outcome
+    named = {_norm(v) for v in [*outcome.won, *outcome.lost, *outcome.open]}
+    return sorted({_norm(v) for v in column.dropna().unique()} - named - {""})

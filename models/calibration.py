@@ -1,0 +1,75 @@
+"""Calibrators: map the booster's raw margin to an absolute P(won)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal, Protocol
+
+import numpy as np
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+
+CalibrationMethod = Literal["sigmoid", "isotonic"]
+
+
+class Calibrator(Protocol):
+    """Maps margins to probabilities; serialisable to JSON."""
+
+    def __call__(self, margin: np.ndarray) -> np.ndarray: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+class SigmoidCalibrator:
+    """Platt scaling: P = 1 / (1 + exp(-(a * margin + b)))."""
+
+    def __init__(self, slope: float = 1.0, intercept: float = 0.0) -> None:
+        self.slope = slope
+        self.intercept = intercept
+
+    def fit(self, margin: np.ndarray, won: np.ndarray) -> SigmoidCalibrator:
+        # A large C keeps Platt scaling (nearly) unregularised, as in the original method.
+        model = LogisticRegression(C=1e6).fit(margin.reshape(-1, 1), won)
+        self.slope, self.intercept = float(model.coef_[0, 0]), float(model.intercept_[0])
+        return self
+
+    def __call__(self, margin: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(self.slope * margin + self.intercept)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": "sigmoid", "slope": self.slope, "intercept": self.intercept}
+
+
+class IsotonicCalibrator:
+    """Isotonic regression on the margin, stored as its step points."""
+
+    def __init__(self, x: np.ndarray | None = None, y: np.ndarray | None = None) -> None:
+        self.x = np.asarray(x if x is not None else [0.0])
+        self.y = np.asarray(y if y is not None else [0.5])
+
+    def fit(self, margin: np.ndarray, won: np.ndarray) -> IsotonicCalibrator:
+        model = IsotonicRegression(out_of_bounds="clip", y_min=1e-4, y_max=1 - 1e-4).fit(margin, won)
+        self.x, self.y = model.X_thresholds_, model.y_thresholds_
+        return self
+
+    def __call__(self, margin: np.ndarray) -> np.ndarray:
+        return np.interp(margin, self.x, self.y)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": "isotonic", "x": self.x.tolist(), "y": self.y.tolist()}
+
+
+def fit_calibrator(method: CalibrationMethod, margin: np.ndarray, won: np.ndarray) -> Calibrator:
+    """Fit the named calibrator on out-of-time margins."""
+    if method == "isotonic":
+        return IsotonicCalibrator().fit(margin, won)
+    return SigmoidCalibrator().fit(margin, won)
+
+
+def calibrator_from_dict(state: Mapping[str, Any]) -> Calibrator:
+    """Rebuild a calibrator from `to_dict` output."""
+    if state["method"] == "isotonic":
+        return IsotonicCalibrator(np.asarray(state["x"]), np.asarray(state["y"]))
+    if state["method"] == "sigmoid":
+        return SigmoidCalibrator(float(state["slope"]), float(state["intercept"]))
+    raise ValueError(f"calibrator method {state['method']!r} is unknown")

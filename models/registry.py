@@ -1,0 +1,111 @@
+"""MLflow registry access: log, register, alias and load lead models by alias, never by run id."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import pandas as pd
+from mlflow.exceptions import MlflowException
+from mlflow.models import infer_signature
+from mlflow.tracking import MlflowClient
+
+from models.propensity import ModelLoadError, PropensityEstimator
+from models.pyfunc import ARTIFACT, LeadModelPyfunc
+
+CHAMPION = "champion"
+CHALLENGER = "challenger"
+CARD_FILE = "card.json"
+
+
+class RegistryError(RuntimeError):
+    """The registry cannot be reached or does not hold what was asked for."""
+
+
+@dataclass(frozen=True)
+class LeadModel:
+    """A registered version ready to score: the estimator, its card and its version number."""
+
+    name: str
+    version: str
+    estimator: PropensityEstimator
+    card: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}/{self.version}"
+
+
+def log_lead_model(folder: Path, example: pd.DataFrame, output: pd.DataFrame, name: str) -> str:
+    """Log a saved estimator folder (with its card) as a pyfunc model and register it; returns the version."""
+    info = mlflow.pyfunc.log_model(
+        name="model",
+        python_model=LeadModelPyfunc(),
+        artifacts={ARTIFACT: str(folder)},
+        signature=infer_signature(example, output),
+        input_example=example,
+        registered_model_name=name,
+    )
+    return str(info.registered_model_version)
+
+
+class Registry:
+    """One registered model name in one tracking store."""
+
+    def __init__(self, tracking_uri: str, name: str) -> None:
+        self.tracking_uri = tracking_uri
+        self.name = name
+        self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+
+    def version_for(self, alias: str) -> str | None:
+        """The version an alias points at, or None when the alias or the model does not exist."""
+        try:
+            return str(self.client.get_model_version_by_alias(self.name, alias).version)
+        except MlflowException as exc:
+            if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+                return None
+            raise RegistryError(f"registry {self.tracking_uri}: {exc.message}") from None
+        except Exception as exc:  # noqa: BLE001 - a store that cannot be reached raises many kinds
+            raise RegistryError(f"registry {self.tracking_uri}: {exc.__class__.__name__}: {exc}") from None
+
+    def load(self, version: str) -> LeadModel:
+        """Download a version's artifacts and load its estimator and card."""
+        with tempfile.TemporaryDirectory(prefix="leadscore-model-") as tmp:
+            try:
+                local = mlflow.artifacts.download_artifacts(
+                    artifact_uri=f"models:/{self.name}/{version}", dst_path=tmp, tracking_uri=self.tracking_uri)
+            except Exception as exc:  # noqa: BLE001 - missing artifacts surface as several types
+                raise ModelLoadError(f"{self.name}/{version}: artifacts cannot be read: {exc}") from None
+            folder = Path(local) / "artifacts" / ARTIFACT
+            estimator = PropensityEstimator.load(folder)
+            card = _read_card(folder)
+        return LeadModel(self.name, version, estimator, card)
+
+    def load_alias(self, alias: str = CHAMPION) -> LeadModel | None:
+        """The model an alias points at, or None when there is none yet."""
+        version = self.version_for(alias)
+        return None if version is None else self.load(version)
+
+    def set_alias(self, alias: str, version: str) -> None:
+        self.client.set_registered_model_alias(self.name, alias, version)
+
+    def tag(self, version: str, tags: dict[str, str]) -> None:
+        for key, value in tags.items():
+            self.client.set_model_version_tag(self.name, version, key, value)
+
+    def version_tags(self, version: str) -> dict[str, str]:
+        return dict(self.client.get_model_version(self.name, version).tags)
+
+
+def _read_card(folder: Path) -> dict[str, Any]:
+    path = folder / CARD_FILE
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ModelLoadError(f"model card {path}: {exc}") from None
