@@ -179,6 +179,7 @@ class Profile(_Strict):
     known_after_outcome: list[AfterOutcome] = Field(default_factory=list)
     minimums: Minimums = Minimums()
     leakage: LeakageLimits = LeakageLimits()
+    example: dict[str, Any] = Field(default_factory=dict)
     base_dir: Path = Path(".")
 
     @model_validator(mode="after")

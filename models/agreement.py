@@ -37,11 +37,12 @@ import hashlib
 import math
 import numbers
 import operator
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -60,7 +61,8 @@ from pydantic import (
 
 from features.profile import Profile
 
-OPERATORS = ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "missing", "present")
+Operator = Literal["eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "missing", "present"]
+OPERATORS: tuple[str, ...] = get_args(Operator)
 _EQUALITY = frozenset({"eq", "ne", "in", "not_in", "missing", "present"})
 _FITS = {  # which operators make sense for each kind of field
     "categorical": _EQUALITY,
@@ -72,6 +74,7 @@ _FITS = {  # which operators make sense for each kind of field
 DISQUALIFIED = "disqualified"
 DEFAULT_REQUIRE_CAP = "C"
 _SCALAR_TYPES = (str, int, float, bool, dt.date)
+_RULE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 
 class AgreementError(ValueError):
@@ -97,7 +100,7 @@ class Leaf(_Strict):
     """A test of one lead field: `{field: F, <operator>: value}` in the file."""
 
     field: Annotated[str, Field(min_length=1)]
-    op: Literal["eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "missing", "present"]
+    op: Operator
     value: Any
 
     @model_validator(mode="before")
@@ -146,13 +149,28 @@ def _leaf_value(field: Any, op: str, value: Any) -> Any:
 class AllOf(_Strict):
     """True when every condition holds."""
 
-    all_: Annotated[tuple[Condition, ...], Field(alias="all", min_length=1)]
+    all_: Annotated[tuple[Condition, ...], Field(alias="all")]
+
+    @field_validator("all_")
+    @classmethod
+    def _not_empty(cls, value: tuple[Any, ...]) -> tuple[Any, ...]:
+        # checked here rather than with min_length, which also fires when an item is merely invalid
+        if not value:
+            raise ValueError("'all' needs at least one condition")
+        return value
 
 
 class AnyOf(_Strict):
     """True when at least one condition holds."""
 
-    any_: Annotated[tuple[Condition, ...], Field(alias="any", min_length=1)]
+    any_: Annotated[tuple[Condition, ...], Field(alias="any")]
+
+    @field_validator("any_")
+    @classmethod
+    def _not_empty(cls, value: tuple[Any, ...]) -> tuple[Any, ...]:
+        if not value:
+            raise ValueError("'any' needs at least one condition")
+        return value
 
 
 class NotOf(_Strict):
@@ -232,10 +250,17 @@ Effect = Annotated[
 class Rule(_Strict):
     """One agreed hard rule: when it applies, what it does, and why in plain words."""
 
-    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    id: str
     text: str = ""
     when: Condition | None = None
     then: Effect
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _RULE_ID.fullmatch(value):
+            raise ValueError(f"id {value!r} must be lower-case letters, digits, '-' and '_' (e.g. 'icp-demo')")
+        return value
 
     @model_validator(mode="after")
     def _complete(self) -> Rule:
@@ -471,11 +496,18 @@ def _duplicate_ids(rules: Sequence[Rule]) -> list[str]:
 def _rule_problems(rule: Rule, kinds: Mapping[str, str], letters: Sequence[str], profile: str) -> list[str]:
     problems = [p for leaf in (leaves(rule.when) if rule.when else ()) for p in _leaf_problems(leaf, kinds, profile)]
     if isinstance(rule.then, Require):
-        problems += [_unknown_field(f, kinds, profile) for f in rule.then.require if f not in kinds]
-    grade = {Cap: "cap", Floor: "floor", Require: "cap"}.get(type(rule.then))
-    if grade and letters and getattr(rule.then, grade) not in letters:
-        problems.append(f"{grade} {getattr(rule.then, grade)!r} is not a grade (grades are {', '.join(letters)})")
+        problems += [f"require: {_unknown_field(f, kinds, profile)}" for f in rule.then.require if f not in kinds]
+    moved = _moved_to(rule.then)
+    if moved is not None and letters and moved[1] not in letters:
+        problems.append(f"{moved[0]} {moved[1]!r} is not a grade (grades are {', '.join(letters)})")
     return problems
+
+
+def _moved_to(then: Any) -> tuple[Literal["cap", "floor"], str] | None:
+    """Which way an effect moves the grade, and to which grade; None for disqualify."""
+    if isinstance(then, Cap | Require):
+        return "cap", then.cap
+    return ("floor", then.floor) if isinstance(then, Floor) else None
 
 
 def _unknown_field(field: str, kinds: Mapping[str, str], profile: str) -> str:
@@ -528,8 +560,6 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "le": operator.le,
     "gt": operator.gt,
     "ge": operator.ge,
-    "in": lambda value, members: value in members,
-    "not_in": lambda value, members: value not in members,
 }
 _NUMPY_COMPARE: dict[str, Callable[[np.ndarray, Any], np.ndarray]] = {
     "eq": np.equal,
@@ -558,8 +588,9 @@ def compile_condition(condition: Leaf | AllOf | AnyOf | NotOf, kinds: Mapping[st
     if isinstance(condition, NotOf):
         inner = compile_condition(condition.not_, kinds)
         return Test(lambda lead: not inner.lead(lead), lambda frame: ~inner.frame(frame))
-    children = tuple(compile_condition(c, kinds) for c in (condition.all_ if isinstance(condition, AllOf) else condition.any_))
-    return _all_of(children) if isinstance(condition, AllOf) else _any_of(children)
+    if isinstance(condition, AllOf):
+        return _all_of(tuple(compile_condition(child, kinds) for child in condition.all_))
+    return _any_of(tuple(compile_condition(child, kinds) for child in condition.any_))
 
 
 def _all_of(children: tuple[Test, ...]) -> Test:
@@ -594,7 +625,7 @@ def _compile_leaf(leaf: Leaf, kind: str) -> Test:
 
 def missing_test(field: str, kind: str) -> Test:
     """True where the field is missing."""
-    return _compile_leaf(Leaf(field=field, missing=True), kind)  # type: ignore[call-arg]
+    return _compile_leaf(Leaf.model_validate({"field": field, "missing": True}), kind)
 
 
 def _value_test(op: str, value: Any, kind: str) -> ValueTest:
@@ -602,8 +633,16 @@ def _value_test(op: str, value: Any, kind: str) -> ValueTest:
         return is_missing
     if op == "present":
         return lambda candidate: not is_missing(candidate)
-    read, compare = _READERS[kind], _COMPARE[op]
-    target = frozenset(map(read, value)) if op in ("in", "not_in") else read(value)
+    read = _READERS[kind]
+    if op in ("in", "not_in"):
+        members, wanted = frozenset(map(read, value)), op == "in"
+
+        def test_membership(candidate: Any) -> bool:
+            read_value = read(candidate)
+            return read_value is not None and (read_value in members) is wanted
+
+        return test_membership
+    compare, target = _COMPARE[op], read(value)
 
     def test(candidate: Any) -> bool:
         read_value = read(candidate)
@@ -635,7 +674,7 @@ def _frame_test(
     if field not in frame.columns:
         return np.full(len(frame), test(None), dtype=bool)
     column = frame[field]
-    if vector is not None and pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+    if vector is not None and _is_number_dtype(column.dtype):
         return np.asarray(vector(column.to_numpy(dtype=float, na_value=np.nan)), dtype=bool)
     if column.dtype == object:  # mixed Python values: factorizing could merge True with 1
         return np.fromiter(map(test, column), dtype=bool, count=len(column))
@@ -644,13 +683,17 @@ def _frame_test(
     return table[codes]
 
 
-@dataclass(frozen=True, slots=True)
+def _is_number_dtype(dtype: Any) -> bool:
+    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class RuleCheck:
     """One rule compiled for grading: its effect, the grade it moves to, and its tests."""
 
     id: str
     text: str
-    effect: Literal["disqualify", "cap", "floor", "require"]
+    effect: str  # disqualify, cap, floor or require
     summary: str
     rank: int
     when: Test | None
@@ -663,7 +706,7 @@ class RuleCheck:
             return None
         if not self.require:
             return ()
-        missing = tuple(name for name, test in zip(self.require, self.require_tests) if test.lead(lead))
+        missing = tuple([name for name, test in zip(self.require, self.require_tests) if test.lead(lead)])
         return missing or None
 
     def hits(self, frame: pd.DataFrame) -> np.ndarray:
@@ -675,17 +718,13 @@ class RuleCheck:
 
 
 def _compile_rule(rule: Rule, kinds: Mapping[str, str], letters: Sequence[str]) -> RuleCheck:
-    then = rule.then
     when = compile_condition(rule.when, kinds) if rule.when is not None else None
-    require = then.require if isinstance(then, Require) else ()
-    if isinstance(then, Cap | Require):
-        effect, grade = ("require" if isinstance(then, Require) else "cap"), then.cap
-    elif isinstance(then, Floor):
-        effect, grade = "floor", then.floor
-    else:
-        effect, grade = "disqualify", letters[-1]
+    require = rule.then.require if isinstance(rule.then, Require) else ()
+    moved = _moved_to(rule.then)
+    effect = rule.effect.split()[0]
+    rank = letters.index(moved[1]) if moved else len(letters) - 1
     tests = tuple(missing_test(name, kinds[name]) for name in require)
-    return RuleCheck(rule.id, rule.text.strip(), effect, rule.effect, letters.index(grade), when, require, tests)
+    return RuleCheck(rule.id, rule.text.strip(), effect, rule.effect, rank, when, require, tests)
 
 
 # --- the agreement ------------------------------------------------------------------------------
@@ -704,6 +743,7 @@ class Agreement:
     rules: tuple[Rule, ...]
     fields: tuple[str, ...]
     letters: tuple[str, ...]
+    bounds: tuple[float, ...]
     checks: tuple[RuleCheck, ...]
     source: str = "<string>"
 
@@ -716,10 +756,10 @@ class Agreement:
         """The model grade as an index into `letters` (0 is the best)."""
         if not 0.0 <= probability <= 1.0:  # NaN fails this too
             raise ValueError(f"probability {probability!r} is not between 0 and 1")
-        for rank, bound in enumerate(self.grades.values()):
+        for rank, bound in enumerate(self.bounds):
             if probability >= bound:
                 return rank
-        return len(self.grades)
+        return len(self.bounds)
 
     def model_grade(self, probability: float) -> str:
         """The grade the agreed thresholds give this calibrated P(won), before any rule."""
@@ -734,7 +774,8 @@ class Agreement:
 
     def label(self, grade: str) -> str:
         """The agreed word for a grade (e.g. 'hot')."""
-        return self.labels[self.letters[self.rank(grade)]]
+        self.rank(grade)
+        return self.labels[grade]
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view of the whole agreement."""
@@ -777,6 +818,7 @@ def _assemble(spec: AgreementFile, digest: str, profile: Profile, source: str) -
         rules=spec.rules,
         fields=_mentioned_fields(spec.rules),
         letters=letters,
+        bounds=tuple(float(spec.grades[g]) for g in letters[:-1]),
         checks=tuple(_compile_rule(rule, kinds, letters) for rule in spec.rules),
         source=source,
     )
@@ -794,11 +836,13 @@ class _StrictLoader(yaml.SafeLoader):
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
             key = self.construct_object(key_node, deep=True)
-            if isinstance(key, (str, int, float, bool)) and key in seen:
+            if not isinstance(key, (str, int, float, bool)):
+                continue  # an unhashable key is refused later by the schema
+            if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"key {key!r} is given twice in one mapping", key_node.start_mark
                 )
-            seen.add(key) if isinstance(key, (str, int, float, bool)) else None
+            seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
 

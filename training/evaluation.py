@@ -58,7 +58,7 @@ def _bin_index(p: np.ndarray, bins: int, strategy: str) -> np.ndarray:
     if bins < 1:
         raise ValueError(f"bins must be at least 1, got {bins}")
     if strategy == "quantile":
-        # Duplicate quantiles collapse, so tied predictions always share a bin.
+        # Duplicate quantiles collapse; with side="right" below, tied predictions never straddle an edge.
         edges = np.unique(np.quantile(p, np.linspace(0.0, 1.0, bins + 1)))
     elif strategy == "uniform":
         edges = np.linspace(0.0, 1.0, bins + 1)

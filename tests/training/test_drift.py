@@ -170,3 +170,12 @@ def test_drift_report_refuses_bad_input(features: dict, y_train: np.ndarray, pro
     train, holdout = _frames()
     with pytest.raises(ValueError, match=problem):
         drift_report(train, holdout, features, y_train, np.zeros(100))
+
+
+def test_drift_report_parses_date_strings_as_time() -> None:
+    # As categories, every fourth date would look like a major shift; as time it is the same spread.
+    dates = pd.date_range("2023-01-01", periods=400, freq="D").strftime("%Y-%m-%d")
+    train, holdout = pd.DataFrame({"created": dates}), pd.DataFrame({"created": dates[::4]})
+    report = drift_report(train, holdout, {"created": "date"}, np.zeros(400), np.zeros(100))
+    assert report["features"][0]["level"] == "stable"
+    assert report["new_categories"] == {}

@@ -50,15 +50,18 @@ def test_lift_is_capped_when_winners_are_fewer_than_a_decile() -> None:
 
 
 def test_lift_top_decile_rounds_up_to_whole_leads() -> None:
-    # 30 leads: the top decile is 3 leads (a float 0.1 * 30 would round up to 4).
-    y = np.array([0] * 26 + [0, 1, 1, 1])
-    assert top_decile_lift(y, np.arange(30) / 30) == pytest.approx(1 / 0.1)
+    # 25 leads: the top decile is 3 leads (2 won), so lift is (2/3) / (2/25); 2 leads would give 12.5.
+    y = np.array([0] * 22 + [0, 1, 1])
+    assert top_decile_lift(y, np.arange(25) / 25) == pytest.approx(25 / 3)
 
 
 def test_lift_breaks_ties_by_input_order() -> None:
-    y = np.array([1, 0, 0, 0, 0, 0, 0, 0, 0, 0])
-    assert top_decile_lift(y, np.full(10, 0.3)) == pytest.approx(10.0)
-    assert top_decile_lift(y[::-1], np.full(10, 0.3)) == 0.0
+    # Half the leads tie at the top score; the top decile must be the first 100 of them in input order.
+    p = np.random.default_rng(0).choice([0.1, 0.3], size=1_000)
+    y = np.zeros(1_000)
+    y[np.flatnonzero(p == 0.3)[:100]] = 1
+    assert top_decile_lift(y, p) == pytest.approx(10.0)
+    assert top_decile_lift(y[::-1], p[::-1]) == 0.0
 
 
 def test_lift_refuses_without_winners() -> None:
@@ -233,7 +236,13 @@ def test_bootstrap_of_ten_thousand_rows_is_fast() -> None:
 
 @pytest.mark.parametrize(
     ("interval", "expected"),
-    [((0.55, 0.7), True), ((0.3, 0.45), True), ((0.45, 0.6), False), ((0.5, 0.6), False), ((math.nan, math.nan), False)],
+    [
+        ((0.55, 0.7), True),
+        ((0.3, 0.45), True),
+        ((0.45, 0.6), False),
+        ((0.5, 0.6), False),
+        ((math.nan, math.nan), False),
+    ],
 )
 def test_has_signal(interval: tuple[float, float], expected: bool) -> None:
     assert has_signal(interval) is expected

@@ -1,0 +1,124 @@
+"""Explanations: TreeSHAP contributions turned into sentences a seller reads, and what would help."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from features.encoder import Column
+from features.profile import Feature, FeatureKind
+from models.evidence import Evidence
+from models.propensity import PropensityEstimator
+
+MIN_STRENGTH = 0.05  # log-odds; smaller contributions are noise to a seller
+MAX_REASONS = 3
+MAX_SUGGESTIONS = 3
+MIN_GAIN = 0.01  # a suggestion must raise P(won) by at least one point
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One field's pull on the score: which way, how hard (log-odds), and the sentence."""
+
+    field: str
+    display: str
+    value: Any
+    direction: str
+    strength: float
+    sentence: str
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A change to an actionable field and the probability it would give."""
+
+    field: str
+    display: str
+    value: Any
+    probability: float
+    sentence: str
+
+
+def reasons(estimator: PropensityEstimator, contributions: np.ndarray, lead: Mapping[str, Any]) -> list[Reason]:
+    """Strongest positive then strongest negative influences, from one row of contributions."""
+    found = []
+    for feature, column, strength in zip(estimator.features, estimator.encoder_.columns_, contributions[:-1],
+                                         strict=True):
+        if abs(strength) >= MIN_STRENGTH:
+            found.append(_reason(feature, column, float(strength), lead.get(feature.name), estimator.evidence_))
+    ups = sorted((r for r in found if r.direction == "raises"), key=lambda r: -r.strength)[:MAX_REASONS]
+    downs = sorted((r for r in found if r.direction == "lowers"), key=lambda r: -r.strength)[:MAX_REASONS]
+    return ups + downs
+
+
+def _reason(feature: Feature, column: Column, strength: float, raw: Any, evidence: Evidence) -> Reason:
+    value = column.decode(column.encode_value(raw))
+    if value == "(other)":
+        value = raw
+    direction = "raises" if strength > 0 else "lowers"
+    sentence = f"{feature.label}: {describe(feature, value)} {direction} the chance of winning."
+    group = evidence.group(feature, value)
+    if group is not None:
+        sentence += (f" {group.description[0].upper()}{group.description[1:]} were won "
+                     f"{group.win_rate:.0%} of the time, against {evidence.base_rate:.0%} overall.")
+    return Reason(feature.name, feature.label, value, direction, round(abs(strength), 3), sentence)
+
+
+def describe(feature: Feature, value: Any) -> str:
+    """A value as a seller would say it."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "not in the CRM"
+    if feature.kind is FeatureKind.boolean:
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.0f}" if value.is_integer() else f"{value:.2f}"
+    return str(value)
+
+
+def suggestions(estimator: PropensityEstimator, row: np.ndarray, probability: float) -> list[Suggestion]:
+    """For actionable fields, the changes that would raise P(won) most (one batched prediction)."""
+    candidates = _candidates(estimator, row[0])
+    if not candidates:
+        return []
+    variants = np.repeat(row, len(candidates), axis=0)
+    for i, (index, number) in enumerate(candidates):
+        variants[i, index] = number
+    new = estimator.probability(estimator.margin(variants))
+    best: dict[int, tuple[float, float]] = {}
+    for (index, number), p in zip(candidates, new, strict=True):
+        if p - probability >= MIN_GAIN and p > best.get(index, (0.0, -1.0))[1]:
+            best[index] = (number, float(p))
+    ranked = sorted(best.items(), key=lambda item: -item[1][1])[:MAX_SUGGESTIONS]
+    return [_suggestion(estimator, index, number, p) for index, (number, p) in ranked]
+
+
+def _candidates(estimator: PropensityEstimator, row: np.ndarray) -> list[tuple[int, float]]:
+    found = []
+    for index, (feature, column) in enumerate(zip(estimator.features, estimator.encoder_.columns_, strict=True)):
+        if feature.actionable:
+            found += [(index, n) for n in _alternatives(feature, column, estimator.evidence_, row[index])]
+    return found
+
+
+def _alternatives(feature: Feature, column: Column, evidence: Evidence, current: float) -> list[float]:
+    if feature.kind is FeatureKind.boolean:
+        return [1.0] if current != 1.0 else []
+    if feature.kind is FeatureKind.categorical:
+        return [float(code) for code in range(1, len(column.categories)) if code != current]
+    edges = evidence.tables.get(feature.name, {}).get("edges", [])
+    levels = sorted(set(edges[1:]))
+    if math.isnan(current):
+        return levels
+    return [v for v in levels if (v > current if feature.monotone >= 0 else v < current)]
+
+
+def _suggestion(estimator: PropensityEstimator, index: int, number: float, probability: float) -> Suggestion:
+    feature, column = estimator.features[index], estimator.encoder_.columns_[index]
+    value = column.decode(number)
+    shown = describe(feature, value)
+    sentence = f"If {feature.label.lower()} were {shown}, the chance of winning would be about {probability:.0%}."
+    return Suggestion(feature.name, feature.label, value, round(probability, 4), sentence)

@@ -1,0 +1,57 @@
+"""The FastAPI application factory: settings in, a running scorer out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from features.profile import Profile, load_profile
+from models.registry import Registry
+from serving.champion import ChampionHolder
+from serving.limits import BodyLimit
+from serving.routes import build_admin_router, build_router
+from serving.settings import Settings
+
+log = logging.getLogger("leadscore")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the champion is loaded at start-up and then watched."""
+    settings = settings or Settings()
+    profile = load_profile(settings.profile)
+    holder = ChampionHolder(profile, Registry(settings.tracking_uri, profile.registered_model), settings.agreement)
+    app = FastAPI(title="leadscore", version="0.1.0", lifespan=_lifespan,
+                  description="Scores leads: a calibrated P(won), the rules sales and marketing agreed, a grade "
+                              "and an explanation for the seller.")
+    app.state.settings, app.state.profile, app.state.holder = settings, profile, holder
+    app.include_router(build_admin_router())
+    app.include_router(build_router(profile, settings, example_lead(profile)))
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    holder: ChampionHolder = app.state.holder
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not settings.keys_configured:
+        log.warning("no API keys configured (LEADSCORE_API_KEYS, LEADSCORE_ADMIN_KEYS): every route is open")
+    holder.refresh()
+    for problem in holder.status().problems:
+        log.warning("not ready: %s", problem)
+    holder.start(settings.reload_seconds)
+    yield
+    holder.stop()
+
+
+def example_lead(profile: Profile) -> dict[str, Any]:
+    """An example lead for the OpenAPI schema, from the profile's declared example or its field kinds."""
+    samples = {"categorical": "value", "numeric": 1.0, "boolean": True, "date": "2026-11-01"}
+    example: dict[str, Any] = {"lead_id": "L-1001"}
+    example.update(profile.example or {f.name: samples[f.kind.value] for f in profile.features})
+    return example

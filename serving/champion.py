@@ -1,0 +1,109 @@
+"""Champion holder: the scorer in use, swapped atomically when the registry or the agreement changes."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from features.profile import Profile
+from models.agreement import Agreement, AgreementError, load_agreement
+from models.propensity import ModelLoadError
+from models.registry import CHAMPION, LeadModel, Registry, RegistryError
+from models.scoring import Scorer
+
+log = logging.getLogger("leadscore.champion")
+
+
+@dataclass(frozen=True)
+class Status:
+    """What /ready reports."""
+
+    ready: bool
+    model_version: str | None
+    agreement_version: str | None
+    problems: tuple[str, ...]
+
+
+class ChampionHolder:
+    """Holds the current Scorer; a failed load never replaces a working one."""
+
+    def __init__(self, profile: Profile, registry: Registry, agreement_path: Path) -> None:
+        self.profile = profile
+        self.registry = registry
+        self.agreement_path = agreement_path
+        self.scorer: Scorer | None = None
+        self._model: LeadModel | None = None
+        self._agreement: Agreement | None = None
+        self._agreement_digest = ""
+        self._problems: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def refresh(self) -> bool:
+        """Check the agreement file and the champion alias; swap the scorer if either changed."""
+        with self._lock:
+            changed = self._refresh_agreement() | self._refresh_model()
+            if changed and self._model is not None and self._agreement is not None:
+                self.scorer = Scorer(self._model, self._agreement, self.profile)
+                log.info("serving %s with agreement %s", self._model.label, self._agreement.version)
+            return changed
+
+    def _refresh_agreement(self) -> bool:
+        try:
+            digest = hashlib.sha256(self.agreement_path.read_bytes()).hexdigest()
+            if digest == self._agreement_digest:
+                return False
+            agreement = load_agreement(self.agreement_path, self.profile)
+        except (OSError, AgreementError) as exc:
+            return self._problem("agreement", f"agreement {self.agreement_path} refused, previous kept: {exc}")
+        self._agreement, self._agreement_digest = agreement, digest
+        self._problems.pop("agreement", None)
+        return True
+
+    def _refresh_model(self) -> bool:
+        try:
+            version = self.registry.version_for(CHAMPION)
+            if version is None:
+                return self._problem("model", f"no @champion for {self.registry.name} yet: run `make train`")
+            if self._model is not None and self._model.version == version:
+                return False
+            model = self.registry.load(version)
+        except (RegistryError, ModelLoadError) as exc:
+            return self._problem("model", f"champion not loaded, previous kept: {exc}")
+        self._model = model
+        self._problems.pop("model", None)
+        return True
+
+    def _problem(self, key: str, message: str) -> bool:
+        if self._problems.get(key) != message:
+            log.error(message)
+        self._problems[key] = message
+        return False
+
+    def status(self) -> Status:
+        scorer = self.scorer
+        return Status(ready=scorer is not None,
+                      model_version=scorer.model.version if scorer else None,
+                      agreement_version=scorer.agreement.version if scorer else None,
+                      problems=tuple(self._problems.values()))
+
+    def start(self, interval: float) -> None:
+        """Poll in a background thread every `interval` seconds."""
+        self._thread = threading.Thread(target=self._poll, args=(interval,), name="champion-poll", daemon=True)
+        self._thread.start()
+
+    def _poll(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                self.refresh()
+            except Exception:  # noqa: BLE001 - the poller must survive anything and keep serving
+                log.exception("champion refresh failed; previous scorer kept")
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

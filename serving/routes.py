@@ -1,0 +1,131 @@
+"""HTTP routes: scoring, model card, agreement, health and readiness, admin reload."""
+
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from pydantic import BaseModel, Field, create_model
+
+from features.encoder import FieldProblem
+from features.profile import Profile
+from models.scoring import Score, Scorer
+from serving.champion import ChampionHolder
+from serving.schemas import (BatchOut, ErrorOut, HealthOut, ReadyOut, ReasonOut, RuleOut, ScoreOut,
+                             SuggestionOut, lead_fields, lead_schema)
+from serving.security import admin_key, scoring_key
+from serving.settings import Settings
+
+NO_CHAMPION = "no champion model is loaded: run `make train`, then wait for the reload or call /v1/admin/reload"
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 413: {"model": ErrorOut}, 503: {"model": ErrorOut}}
+
+
+def current_scorer(request: Request) -> Scorer:
+    """The scorer in use, or 503 while there is none."""
+    scorer = request.app.state.holder.scorer
+    if scorer is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, NO_CHAMPION)
+    return scorer
+
+
+def to_out(score: Score, scorer: Scorer, ignored: list[str], now: datetime) -> ScoreOut:
+    """A Score as the response schema."""
+    decision = score.decision
+    return ScoreOut(
+        lead_id=score.lead_id, probability=round(score.probability, 6), score=score.score, grade=decision.grade,
+        label=decision.label, model_grade=decision.model_grade, disqualified=decision.disqualified,
+        deciding_rule=decision.deciding_rule,
+        rules=[RuleOut(id=r.id, effect=r.effect, text=r.text, missing=list(r.missing)) for r in decision.fired],
+        reasons=[ReasonOut(**vars(r)) for r in score.reasons], explanation=score.explanation,
+        missing=score.missing, ignored_fields=ignored,
+        suggestions=[SuggestionOut(**vars(s)) for s in score.suggestions],
+        model_version=scorer.model.label, agreement_version=scorer.agreement.version, scored_at=now)
+
+
+def field_error(problem: FieldProblem, index: int | None = None) -> HTTPException:
+    """A value the model cannot encode, as a 422 naming the field."""
+    loc: list[Any] = ["body", *([] if index is None else ["leads", index]), problem.field]
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                         [{"loc": loc, "msg": problem.problem, "type": "value_error"}])
+
+
+def build_router(profile: Profile, settings: Settings, example: dict[str, Any]) -> APIRouter:
+    """Routes whose lead schema comes from the profile."""
+    Lead = lead_schema(profile, example)
+    Batch = create_model("Batch", leads=(list[Lead], Field(  # type: ignore[valid-type]
+        min_length=1, max_length=settings.max_batch,
+        description=f"At most {settings.max_batch} leads per call.")))
+    router = APIRouter()
+
+    @router.post("/v1/score", response_model=ScoreOut, responses=ERRORS, dependencies=[scoring_key],
+                 summary="Score, grade and explain one lead")
+    def score(request: Request, lead: Lead) -> ScoreOut:  # type: ignore[valid-type]
+        scorer = current_scorer(request)
+        try:
+            result = scorer.score_one(lead_fields(lead))
+        except FieldProblem as problem:
+            raise field_error(problem) from None
+        return to_out(result, scorer, sorted(lead.model_extra or {}), datetime.now(UTC))
+
+    @router.post("/v1/score/batch", response_model=BatchOut, responses=ERRORS, dependencies=[scoring_key],
+                 summary=f"Score many leads (at most {settings.max_batch} a call)")
+    def score_batch(request: Request, batch: Batch, explain: bool = True) -> BatchOut:  # type: ignore[valid-type]
+        scorer = current_scorer(request)
+        leads = [lead_fields(lead) for lead in batch.leads]
+        try:
+            results = scorer.score_many(leads, explain=explain)
+        except FieldProblem as problem:
+            raise field_error(problem) from None
+        now = datetime.now(UTC)
+        outs = [to_out(r, scorer, sorted(lead.model_extra or {}), now) for r, lead in zip(results, batch.leads)]
+        return BatchOut(results=outs, count=len(outs))
+
+    return router
+
+
+class ReloadOut(BaseModel):
+    changed: bool
+    status: ReadyOut
+
+
+def build_admin_router() -> APIRouter:
+    """Health, readiness, model card, agreement and reload."""
+    router = APIRouter()
+
+    @router.get("/health", response_model=HealthOut, summary="The process is up")
+    def health() -> HealthOut:
+        return HealthOut(status="ok")
+
+    @router.get("/ready", response_model=ReadyOut, responses={503: {"model": ReadyOut}},
+                summary="A champion and an agreement are loaded")
+    def ready(request: Request, response: Response) -> ReadyOut:
+        out = _ready(request.app.state.holder)
+        if not out.ready:
+            response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+        return out
+
+    @router.get("/v1/model", responses=ERRORS, dependencies=[scoring_key], summary="The champion's model card")
+    def model(request: Request) -> dict[str, Any]:
+        scorer = current_scorer(request)
+        return {"name": scorer.model.name, "version": scorer.model.version, "card": scorer.model.card}
+
+    @router.get("/v1/agreement", responses=ERRORS, dependencies=[scoring_key],
+                summary="The agreement in force: thresholds, labels, rules, sign-off, version")
+    def agreement(request: Request) -> dict[str, Any]:
+        return current_scorer(request).agreement.to_dict()
+
+    @router.post("/v1/admin/reload", response_model=ReloadOut, responses=ERRORS, dependencies=[admin_key],
+                 summary="Check the registry and the agreement file now")
+    def reload(request: Request) -> ReloadOut:
+        holder: ChampionHolder = request.app.state.holder
+        changed = holder.refresh()
+        return ReloadOut(changed=changed, status=_ready(holder))
+
+    return router
+
+
+def _ready(holder: ChampionHolder) -> ReadyOut:
+    status_ = holder.status()
+    return ReadyOut(ready=status_.ready, model_version=status_.model_version,
+                    agreement_version=status_.agreement_version, problems=list(status_.problems))

@@ -1,0 +1,114 @@
+"""Request and response schemas; the lead's fields are typed from the dataset profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
+
+from features.profile import FeatureKind, Profile
+
+MAX_TEXT = 500
+LeadId = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+Number = Annotated[float, Field(allow_inf_nan=False)]
+
+KIND_TYPES: dict[FeatureKind, Any] = {
+    FeatureKind.categorical: Text,
+    FeatureKind.numeric: Number,
+    FeatureKind.boolean: bool,
+    FeatureKind.date: dt.date,
+}
+
+
+def python_name(name: str) -> str:
+    """A valid identifier for a profile column name (which may hold spaces)."""
+    cleaned = re.sub(r"\W", "_", name)
+    return cleaned if cleaned.isidentifier() and not cleaned.startswith("_") else f"f_{cleaned}"
+
+
+def lead_schema(profile: Profile, example: dict[str, Any] | None = None) -> type[BaseModel]:
+    """A pydantic model of one lead: `lead_id` plus every profile field, all optional, extra fields kept."""
+    fields: dict[str, Any] = {"lead_id": (LeadId, Field(description="Your identifier of the lead."))}
+    for feature in profile.features:
+        fields[python_name(feature.name)] = (KIND_TYPES[feature.kind] | None, Field(
+            None, alias=feature.name, title=feature.label, description=f"{feature.kind.value} feature"))
+    for attribute in profile.attributes:
+        fields[python_name(attribute.name)] = (Text | None, Field(
+            None, alias=attribute.name, title=attribute.label, description="attribute (not learned from)"))
+    config = ConfigDict(extra="allow", populate_by_name=False, coerce_numbers_to_str=True,
+                        json_schema_extra={"examples": [example]} if example else None)
+    return create_model("Lead", __config__=config, **fields)
+
+
+def lead_fields(lead: BaseModel) -> dict[str, Any]:
+    """The lead's declared fields by their profile names (unknown fields left out)."""
+    return lead.model_dump(by_alias=True, exclude=set(lead.model_extra or {}))
+
+
+class RuleOut(BaseModel):
+    id: str
+    effect: str
+    text: str
+    missing: list[str] = []
+
+
+class ReasonOut(BaseModel):
+    field: str
+    display: str
+    value: Any = None
+    direction: str
+    strength: float
+    sentence: str
+
+
+class SuggestionOut(BaseModel):
+    field: str
+    display: str
+    value: Any = None
+    probability: float
+    sentence: str
+
+
+class ScoreOut(BaseModel):
+    """A graded, explained lead."""
+
+    lead_id: str
+    probability: float = Field(description="Calibrated P(won).")
+    score: int = Field(description="Probability as 0-100.")
+    grade: str
+    label: str
+    model_grade: str = Field(description="Grade from the probability alone, before the agreed rules.")
+    disqualified: bool
+    deciding_rule: str | None
+    rules: list[RuleOut]
+    reasons: list[ReasonOut]
+    explanation: list[str] = Field(description="Plain sentences for the seller, the deciding rule first.")
+    missing: list[str] = Field(description="Expected fields that were absent: scored as missing.")
+    ignored_fields: list[str] = Field(description="Fields the profile does not know: ignored.")
+    suggestions: list[SuggestionOut]
+    model_version: str
+    agreement_version: str
+    scored_at: dt.datetime
+
+
+class BatchOut(BaseModel):
+    results: list[ScoreOut]
+    count: int
+
+
+class HealthOut(BaseModel):
+    status: str
+
+
+class ReadyOut(BaseModel):
+    ready: bool
+    model_version: str | None
+    agreement_version: str | None
+    problems: list[str]
+
+
+class ErrorOut(BaseModel):
+    detail: Any

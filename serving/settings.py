@@ -1,0 +1,43 @@
+"""Service settings, typed and validated at start-up (environment variables LEADSCORE_*)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from models.tracking import DEFAULT_TRACKING_URI
+
+
+def _split_keys(value: object) -> object:
+    if isinstance(value, str):
+        return [key.strip() for key in value.split(",") if key.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything the scorer needs to start; nothing is read at import time."""
+
+    model_config = SettingsConfigDict(env_prefix="LEADSCORE_", extra="ignore")
+
+    profile: Path = Path("profiles/demo.yaml")
+    agreement: Path = Path("agreements/demo.yaml")
+    tracking_uri: str = Field(DEFAULT_TRACKING_URI,
+                              validation_alias=AliasChoices("MLFLOW_TRACKING_URI", "LEADSCORE_TRACKING_URI"))
+    reload_seconds: Annotated[float, Field(gt=0)] = 30.0
+    api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    admin_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_batch: Annotated[int, Field(ge=1, le=100_000)] = 10_000
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 20 * 1024 * 1024
+    log_level: str = "info"
+
+    @field_validator("api_keys", "admin_keys", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return _split_keys(value)
+
+    @property
+    def keys_configured(self) -> bool:
+        return bool(self.api_keys or self.admin_keys)
