@@ -25,4 +25,13 @@ def month_sequence_dates(raw: pd.DataFrame, spec: MonthSequence) -> pd.Series:
     numbers = months.to_numpy(dtype=int)
     wraps = np.concatenate([[0], np.cumsum(np.diff(numbers) < 0)])
     years = spec.start_year + wraps
-    return pd.to_datetime(pd.DataFrame({"year": years, "month": numbers, "day": 1}))
+    dates = pd.to_datetime(pd.DataFrame({"year": years, "month": numbers, "day": 1}))
+    return spread_in_month(dates) if spec.spread_in_month else dates
+
+
+def spread_in_month(dates: pd.Series) -> pd.Series:
+    """Each month's rows spread evenly over its days in file order (row i of n at day 1 + i/n of the month)."""
+    months = dates.groupby(dates.to_numpy(), sort=False)
+    position = months.cumcount() / months.transform("size")
+    # Whole seconds keep the times readable; a month would need millions of rows for two to collide.
+    return (dates + pd.to_timedelta(position * dates.dt.days_in_month, unit="D")).dt.floor("s")

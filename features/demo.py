@@ -7,6 +7,10 @@ The columns are exactly those `profiles/demo.yaml` declares.
 Generating process
 ------------------
 Volume: creation times follow a density rising linearly by 40 % from the first to the last day.
+Who: source, country, industry, company size and role are drawn with the shares in the tables
+below; campaigns per source (CAMPAIGN_MIX); 35 % of contacts at 1-10 firms are founders (c_level);
+free-mail addresses fall from 45 % (1-10) to 5 % (1000+); 6 % of leads are existing customers
+(12 % via partner or referral, 70 % in the customer-expansion campaign).
 A hidden, per-lead *intent* z ~ N(0, 1) is shifted by the source (referral +0.4, partner +0.3,
 event +0.2, web_form and organic_search +0.1, content_syndication -0.4, cold_outbound -0.5),
 by the campaign (ebook-giveaway -0.6, roi-calculator and brand-search +0.2) and by being an
@@ -24,7 +28,7 @@ existing customer (+0.3). Intent drives the observed signals, so they correlate 
 P(won) for a closed lead is sigmoid of the sum of these terms (true values, before CRM blanks):
 
 - base -4.0, drifting by -0.25 * t (the market gets tougher while engagement inflates, so the won
-  rate moves by one to two points across the window); unobserved intent +0.35 z; noise N(0, 2.0),
+  rate moves by one to two points across the window); unobserved intent +0.35 z; noise N(0, 1.0),
   which keeps a holdout ROC AUC of a good model near 0.85 rather than near 1.
 - lead_source: referral +1.0, partner +0.8, event +0.3, organic_search +0.1, web_form 0,
   paid_search -0.1, content_syndication -0.7, cold_outbound -0.8.
@@ -37,9 +41,14 @@ P(won) for a closed lead is sigmoid of the sum of these terms (true values, befo
 - role: it +0.2, operations +0.2, finance +0.1, marketing 0, sales 0, other -0.3.
 - seniority: vp +0.4, director +0.4, c_level +0.3, manager +0.1, individual -0.3.
 - email_domain: free_mail -0.5; existing_customer +0.9.
-- engagement: +0.15 log1p(website_visits), +0.7 log1p(pricing_page_views),
+- engagement: +0.15 log1p(website_visits), +0.3 log1p(pricing_page_views) and +0.6 for any view,
   +0.05 log1p(content_downloads), +0.1 log1p(email_opens), webinar_attended +0.3,
-  demo_requested +1.1, days_since_last_activity -0.012 per day (90 idle days: -1.08).
+  demo_requested +1.1, days_since_last_activity -0.006 per day; more than 40 visits without a single
+  pricing view -1.0 (researchers and bots).
+- interactions and thresholds: a demo request from a 1-10 firm -1.2 (mostly curiosity); pricing page
+  views without budget -0.6 log1p(pricing_page_views) (price shopping); more than 30 idle days a further
+  -1.2 (leads rot) and activity within 3 days +0.5; the person who signs at a firm of that size
+  (c_level up to 50 employees, director up to 1000, vp above) +0.8; timeline "now" without budget -0.8.
 - stated_need: yes +0.6, no -0.3; timeline: now +0.7, this_quarter +0.5, this_year +0.1,
   no_timeline -0.6; budget: confirmed +0.55, planned +0.25, none -0.3.
 - students (role and seniority "student", ~3 %) and competitors (email_domain "competitor", ~1 %)
@@ -148,14 +157,28 @@ COMPETITOR_SHARE = 0.01
 BASE_LOGIT = -4.0
 BASE_DRIFT = -0.25
 UNOBSERVED_INTENT = 0.35
-NOISE_SD = 2.0
+NOISE_SD = 1.0
 EXISTING_CUSTOMER = 0.9
-LOG_COUNT_COEFS = {"website_visits": 0.15, "pricing_page_views": 0.7, "content_downloads": 0.05,
+LOG_COUNT_COEFS = {"website_visits": 0.15, "pricing_page_views": 0.3, "content_downloads": 0.05,
                    "email_opens": 0.1}
 WEBINAR = 0.3
 DEMO = 1.1
-PER_IDLE_DAY = -0.012
+PER_IDLE_DAY = -0.006
 STATED_NEED = {True: 0.6, False: -0.3}
+# Interactions practitioners describe, which a model additive in the raw fields cannot express.
+MICRO_FIRM_DEMO = -1.2  # a demo request from a 1-10 firm is mostly curiosity
+NO_BUDGET_PRICING = -0.6  # per log1p(pricing views) without budget: price shopping, not buying
+STALE_AFTER_DAYS = 30
+STALE = -1.2  # leads rot: a month without activity is a step down, not a slope
+FRESH_WITHIN_DAYS = 3
+FRESH = 0.5  # active this week: the buying window is open
+BUYER_BY_SIZE = {"1-10": "c_level", "11-50": "c_level", "51-200": "director", "201-1000": "director",
+                 "1000+": "vp"}
+BUYER = 0.8  # the person who signs at a firm of that size (founders at small firms, directors/VPs above)
+URGENT_NO_BUDGET = -0.8  # "we need it now" without any budget rarely closes
+PRICING_SEEN = 0.6  # one pricing-page visit is the signal; more adds little (on top of the log term)
+HEAVY_VISITS = 40
+HEAVY_VISITOR = -1.0  # scores of visits without a pricing look: researchers and bots, not buyers
 ENGAGEMENT_INFLATION = 0.12
 VOLUME_GROWTH = 0.4
 
@@ -452,7 +475,24 @@ def _win_logit(rng: np.random.Generator, cols: Columns, z: np.ndarray, t: np.nda
     logit += EXISTING_CUSTOMER * cols["existing_customer"] + WEBINAR * cols["webinar_attended"]
     logit += DEMO * cols["demo_requested"] + PER_IDLE_DAY * cols["days_since_last_activity"]
     logit += np.where(cols["stated_need"], STATED_NEED[True], STATED_NEED[False])
-    return logit
+    return logit + _interactions(cols)
+
+
+def _interactions(cols: Columns) -> np.ndarray:
+    """Micro-firm demo requests, pricing views without budget, and stale leads (see the docstring)."""
+    size, idle = cols["company_size"], cols["days_since_last_activity"]
+    micro = size == _code("company_size", "1-10")
+    no_budget = cols["budget"] == _code("budget", "none")
+    urgent = cols["timeline"] == _code("timeline", "now")
+    buyer = np.zeros(len(size), dtype=bool)
+    for firm, seniority in BUYER_BY_SIZE.items():
+        buyer |= (size == _code("company_size", firm)) & (cols["seniority"] == _code("seniority", seniority))
+    return (MICRO_FIRM_DEMO * (cols["demo_requested"] & micro)
+            + NO_BUDGET_PRICING * np.log1p(cols["pricing_page_views"]) * no_budget
+            + STALE * (idle > STALE_AFTER_DAYS) + FRESH * (idle <= FRESH_WITHIN_DAYS)
+            + BUYER * buyer + URGENT_NO_BUDGET * (urgent & no_budget)
+            + PRICING_SEEN * (cols["pricing_page_views"] > 0)
+            + HEAVY_VISITOR * ((cols["website_visits"] > HEAVY_VISITS) & (cols["pricing_page_views"] == 0)))
 
 
 def _never_wins(cols: Columns) -> np.ndarray:

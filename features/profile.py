@@ -33,7 +33,7 @@ class Join(_Strict):
     path: str
     on: str
     right_on: str | None = None
-    value_maps: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    value_maps: dict[str, dict[Any, Any]] = Field(default_factory=dict)  # keys may be numbers (999: null)
     read: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -46,9 +46,12 @@ class Source(_Strict):
     query: str | None = None
     read: dict[str, Any] = Field(default_factory=dict)
     missing_values: list[str] = Field(default_factory=list)
-    value_maps: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    value_maps: dict[str, dict[Any, Any]] = Field(default_factory=dict)  # keys may be numbers (999: null)
     drop_columns: list[str] = Field(default_factory=list)
     joins: list[Join] = Field(default_factory=list)
+    # For histories without an id: the profile's `id` becomes a new column holding each data row's
+    # 1-based position in the file, which stays stable as long as the file is only appended to.
+    row_id: bool = False
 
     @model_validator(mode="after")
     def _one_location(self) -> Source:
@@ -87,6 +90,15 @@ class MonthSequence(_Strict):
     month_column: str
     start_year: int
     day_column: str | None = None
+    # Files in date order (e.g. Bank Marketing) may spread a month's rows over its days in file order,
+    # so a time split can cut inside a month instead of moving the whole month to one side.
+    spread_in_month: bool = False
+
+    @model_validator(mode="after")
+    def _one_day_source(self) -> MonthSequence:
+        if self.spread_in_month and self.day_column is not None:
+            raise ValueError(f"give either 'day_column' ({self.day_column!r}) or 'spread_in_month', not both")
+        return self
 
 
 class TimeSpec(_Strict):

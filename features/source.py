@@ -42,13 +42,17 @@ class History:
 
 
 def load_history(profile: Profile, data: str | Path | None = None) -> History:
-    """Read, join, check and type a profile's history; `data` overrides the source path."""
-    raw = read_source(profile, data)
+    """Read, join, check and type a profile's history; `data` overrides the source path.
+
+    Open leads may lack a lead time (e.g. a deal still prospecting has no engage date): they are never
+    trained on, only scored, so they load with a missing time and sort last.
+    """
+    raw = with_row_id(read_source(profile, data), profile)
     raw = prepare(raw, profile)
     check_columns(raw, profile)
     frame = type_fields(raw, profile)
     won = outcome_labels(raw[profile.outcome.column], profile)
-    time = lead_time(raw, profile)
+    time = lead_time(raw, profile, open_leads=np.isnan(won))
     order = np.argsort(time.to_numpy(), kind="stable")
     frame, time = frame.iloc[order].reset_index(drop=True), time.iloc[order].reset_index(drop=True)
     return History(frame, won[order], time)
@@ -94,6 +98,18 @@ def _read_sql(source: Source) -> pd.DataFrame:
                            f"cannot be read: {exc.__class__.__name__}: {exc}") from None
     finally:
         engine.dispose()
+
+
+def with_row_id(raw: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    """Add the id column as each data row's 1-based file position when the source sets `row_id`."""
+    if not profile.source.row_id:
+        return raw
+    if profile.id in raw.columns:
+        raise HistoryError(f"column '{profile.id}' is already in the history: source.row_id would overwrite it; "
+                           "name the id after a new column or drop row_id")
+    frame = raw.copy()
+    frame.insert(0, profile.id, np.arange(1, len(raw) + 1))
+    return frame
 
 
 def prepare(raw: pd.DataFrame, profile: Profile) -> pd.DataFrame:
@@ -177,8 +193,11 @@ def _norm(value: Any) -> str:
     return str(value).strip()
 
 
-def lead_time(raw: pd.DataFrame, profile: Profile) -> pd.Series:
-    """When each lead was created: parsed dates, a sortable number, or a derived month sequence."""
+def lead_time(raw: pd.DataFrame, profile: Profile, open_leads: np.ndarray | None = None) -> pd.Series:
+    """When each lead was created: parsed dates, a sortable number, or a derived month sequence.
+
+    A time that is missing or does not parse is refused, except on the leads `open_leads` marks.
+    """
     spec = profile.time
     if spec.month_sequence is not None:
         try:
@@ -190,10 +209,13 @@ def lead_time(raw: pd.DataFrame, profile: Profile) -> pd.Series:
         values = pd.to_numeric(column, errors="coerce")
     else:
         values = pd.to_datetime(column, errors="coerce", format=spec.format)
-    if values.isna().any():
-        bad = column[values.isna()].iloc[0]
+    unreadable = values.isna().to_numpy().copy()
+    if open_leads is not None:
+        unreadable &= ~np.asarray(open_leads, dtype=bool)
+    if unreadable.any():
+        bad = column[unreadable].iloc[0]
         raise HistoryError(f"column '{spec.column}' (the lead time): {bad!r} is not a {spec.kind} "
-                           f"({int(values.isna().sum())} such rows)")
+                           f"({int(unreadable.sum())} such rows; only open leads may lack a time)")
     return values.reset_index(drop=True)
 
 

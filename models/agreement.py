@@ -22,7 +22,7 @@ comparison on a missing value is False, `ne` and `not_in` included, so `{field: 
 not fire on a lead without a country; only `missing` is True (and `present` False). A value that cannot
 be read as the field's kind (a word in a numeric field) is present but never compares True either.
 Text and categorical values are compared as text with surrounding spaces ignored (10 and "10" match);
-booleans accept true/false (and "yes"/"no"/"1"/"0" from forms); dates accept dates and ISO text.
+booleans accept true/false (and the yes/no words of features.values); dates accept dates and ISO text.
 
 Precedence (applied in models.grading): start from the model grade; raise to the highest fired
 floor; lower to the lowest fired cap (require rules cap too), so a cap beats a floor; a fired
@@ -40,6 +40,7 @@ import operator
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, Literal, get_args
@@ -60,6 +61,7 @@ from pydantic import (
 )
 
 from features.profile import Profile
+from features.values import FALSE_WORDS, TRUE_WORDS, is_missing  # one meaning of "missing" service-wide
 
 Operator = Literal["eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "missing", "present"]
 OPERATORS: tuple[str, ...] = get_args(Operator)
@@ -112,7 +114,9 @@ class Leaf(_Strict):
         ops = [key for key in data if key != "field"]
         unknown = [key for key in ops if key not in OPERATORS]
         if unknown:
-            raise ValueError(f"field {field!r}: unknown operator {unknown[0]!r}; use one of {', '.join(OPERATORS)}")
+            raise ValueError(
+                f"field {field!r}: unknown operator {unknown[0]!r}; use one of {', '.join(OPERATORS)}"
+            )
         if not ops:
             raise ValueError(f"field {field!r}: no operator; give one of {', '.join(OPERATORS)}")
         if len(ops) > 1:
@@ -124,7 +128,8 @@ class Leaf(_Strict):
 
     @model_serializer
     def _to_file(self) -> dict[str, Any]:
-        return {"field": self.field, self.op: list(self.value) if isinstance(self.value, tuple) else self.value}
+        value = list(self.value) if isinstance(self.value, tuple) else self.value
+        return {"field": self.field, self.op: value}
 
 
 def _leaf_value(field: Any, op: str, value: Any) -> Any:
@@ -198,7 +203,9 @@ Condition = Annotated[
     Discriminator(
         _condition_tag,
         custom_error_type="condition",
-        custom_error_message="a condition is {field: F, <operator>: value}, {all: [...]}, {any: [...]} or {not: {...}}",
+        custom_error_message=(
+            "a condition is {field: F, <operator>: value}, {all: [...]}, {any: [...]} or {not: {...}}"
+        ),
     ),
 ]
 
@@ -222,7 +229,8 @@ class Require(_Strict):
     cap: str = DEFAULT_REQUIRE_CAP
 
 
-_EFFECT_KEYS = {"require": "{require}", "cap": "{cap}", "floor": "{floor}"}  # require first: it may carry a cap
+# require is looked for first: a require effect may also carry a cap
+_EFFECT_KEYS = {"require": "{require}", "cap": "{cap}", "floor": "{floor}"}
 _EFFECT_MODELS = {Cap: "{cap}", Floor: "{floor}", Require: "{require}"}
 
 
@@ -259,7 +267,9 @@ class Rule(_Strict):
     @classmethod
     def _slug(cls, value: str) -> str:
         if not _RULE_ID.fullmatch(value):
-            raise ValueError(f"id {value!r} must be lower-case letters, digits, '-' and '_' (e.g. 'icp-demo')")
+            raise ValueError(
+                f"id {value!r} must be lower-case letters, digits, '-' and '_' (e.g. 'icp-demo')"
+            )
         return value
 
     @model_validator(mode="after")
@@ -306,6 +316,10 @@ Rule.model_rebuild()
 AgreementFile.model_rebuild()
 
 
+def _rule_leaves(rule: Rule) -> Iterator[Leaf]:
+    return leaves(rule.when) if rule.when is not None else iter(())
+
+
 def leaves(condition: Leaf | AllOf | AnyOf | NotOf) -> Iterator[Leaf]:
     """Every leaf of a condition tree, in file order."""
     if isinstance(condition, Leaf):
@@ -317,22 +331,7 @@ def leaves(condition: Leaf | AllOf | AnyOf | NotOf) -> Iterator[Leaf]:
             yield from leaves(child)
 
 
-# --- reading lead values ------------------------------------------------------------------------
-
-
-def is_missing(value: Any) -> bool:
-    """None, NaN, NA, NaT and blank text are missing."""
-    if value is None:
-        return True
-    kind = type(value)
-    if kind is str:
-        return not value.strip()
-    if kind is int or kind is bool:
-        return False
-    try:
-        return bool(value != value)  # NaN and NaT are the only values unequal to themselves
-    except (TypeError, ValueError):
-        return value is pd.NA  # NA's comparisons are NA, whose truth is undefined
+# --- reading lead values (missing or unreadable -> None) ----------------------------------------
 
 
 def as_text(value: Any) -> str | None:
@@ -369,14 +368,11 @@ def as_number(value: Any) -> float | None:
             number = float(value.strip())
         except ValueError:
             return None
-    elif isinstance(value, numbers.Real):
+    elif isinstance(value, (numbers.Real, Decimal)):  # SQL NUMERIC columns arrive as Decimal
         number = float(value)
     else:
         return None
     return None if math.isnan(number) else number
-
-
-_BOOLEAN_WORDS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 
 
 def as_boolean(value: Any) -> bool | None:
@@ -384,7 +380,8 @@ def as_boolean(value: Any) -> bool | None:
     if value is True or value is False:
         return value
     if isinstance(value, str):
-        return _BOOLEAN_WORDS.get(value.strip().lower())
+        word = value.strip().lower()
+        return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
     if isinstance(value, np.bool_):
         return bool(value)
     if isinstance(value, numbers.Real) and not is_missing(value) and value in (0, 1):
@@ -494,9 +491,10 @@ def _duplicate_ids(rules: Sequence[Rule]) -> list[str]:
 
 
 def _rule_problems(rule: Rule, kinds: Mapping[str, str], letters: Sequence[str], profile: str) -> list[str]:
-    problems = [p for leaf in (leaves(rule.when) if rule.when else ()) for p in _leaf_problems(leaf, kinds, profile)]
+    problems = [p for leaf in _rule_leaves(rule) for p in _leaf_problems(leaf, kinds, profile)]
     if isinstance(rule.then, Require):
-        problems += [f"require: {_unknown_field(f, kinds, profile)}" for f in rule.then.require if f not in kinds]
+        unknown = [name for name in rule.then.require if name not in kinds]
+        problems += [f"require: {_unknown_field(name, kinds, profile)}" for name in unknown]
     moved = _moved_to(rule.then)
     if moved is not None and letters and moved[1] not in letters:
         problems.append(f"{moved[0]} {moved[1]!r} is not a grade (grades are {', '.join(letters)})")
@@ -543,7 +541,7 @@ def _value_problem(kind: str, value: Any) -> str | None:
     elif kind == "date" and (isinstance(value, (int, float)) or as_datetime(value) is None):
         return f"{value!r} is not a date (write YYYY-MM-DD)"
     if _READERS[kind](value) is None:
-        return f"{value!r} is blank; to test for no value use missing: true"
+        return f"{value!r} is empty; to test for no value use missing: true"
     return None
 
 
@@ -574,26 +572,26 @@ _NUMPY_COMPARE: dict[str, Callable[[np.ndarray, Any], np.ndarray]] = {
 
 
 @dataclass(frozen=True, slots=True)
-class Test:
+class Predicate:
     """A condition compiled once: one function for a lead mapping, one for a whole frame."""
 
     lead: LeadTest
     frame: FrameTest
 
 
-def compile_condition(condition: Leaf | AllOf | AnyOf | NotOf, kinds: Mapping[str, str]) -> Test:
+def compile_condition(condition: Leaf | AllOf | AnyOf | NotOf, kinds: Mapping[str, str]) -> Predicate:
     """Turn a validated condition into closures; nothing is parsed when a lead is graded."""
     if isinstance(condition, Leaf):
         return _compile_leaf(condition, kinds[condition.field])
     if isinstance(condition, NotOf):
         inner = compile_condition(condition.not_, kinds)
-        return Test(lambda lead: not inner.lead(lead), lambda frame: ~inner.frame(frame))
+        return Predicate(lambda lead: not inner.lead(lead), lambda frame: ~inner.frame(frame))
     if isinstance(condition, AllOf):
         return _all_of(tuple(compile_condition(child, kinds) for child in condition.all_))
     return _any_of(tuple(compile_condition(child, kinds) for child in condition.any_))
 
 
-def _all_of(children: tuple[Test, ...]) -> Test:
+def _all_of(children: tuple[Predicate, ...]) -> Predicate:
     tests = tuple(child.lead for child in children)
 
     def on_lead(lead: Mapping[str, Any]) -> bool:
@@ -602,10 +600,10 @@ def _all_of(children: tuple[Test, ...]) -> Test:
                 return False
         return True
 
-    return Test(on_lead, lambda frame: np.logical_and.reduce([child.frame(frame) for child in children]))
+    return Predicate(on_lead, lambda frame: np.logical_and.reduce([child.frame(frame) for child in children]))
 
 
-def _any_of(children: tuple[Test, ...]) -> Test:
+def _any_of(children: tuple[Predicate, ...]) -> Predicate:
     tests = tuple(child.lead for child in children)
 
     def on_lead(lead: Mapping[str, Any]) -> bool:
@@ -614,16 +612,20 @@ def _any_of(children: tuple[Test, ...]) -> Test:
                 return True
         return False
 
-    return Test(on_lead, lambda frame: np.logical_or.reduce([child.frame(frame) for child in children]))
+    return Predicate(on_lead, lambda frame: np.logical_or.reduce([child.frame(frame) for child in children]))
 
 
-def _compile_leaf(leaf: Leaf, kind: str) -> Test:
+def _compile_leaf(leaf: Leaf, kind: str) -> Predicate:
     field, test = leaf.field, _value_test(leaf.op, leaf.value, kind)
     vector = _numeric_vector(leaf.op, leaf.value) if kind == "numeric" else None
-    return Test(lambda lead: test(lead.get(field)), lambda frame: _frame_test(frame, field, test, vector))
+
+    def on_frame(frame: pd.DataFrame) -> np.ndarray:
+        return _frame_test(frame, field, test, vector)
+
+    return Predicate(lambda lead: test(lead.get(field)), on_frame)
 
 
-def missing_test(field: str, kind: str) -> Test:
+def missing_test(field: str, kind: str) -> Predicate:
     """True where the field is missing."""
     return _compile_leaf(Leaf.model_validate({"field": field, "missing": True}), kind)
 
@@ -696,9 +698,9 @@ class RuleCheck:
     effect: str  # disqualify, cap, floor or require
     summary: str
     rank: int
-    when: Test | None
+    when: Predicate | None
     require: tuple[str, ...]
-    require_tests: tuple[Test, ...]
+    require_tests: tuple[Predicate, ...]
 
     def hit(self, lead: Mapping[str, Any]) -> tuple[str, ...] | None:
         """None when the rule does not fire, else the required fields that are missing (or ())."""
@@ -730,7 +732,7 @@ def _compile_rule(rule: Rule, kinds: Mapping[str, str], letters: Sequence[str]) 
 # --- the agreement ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Agreement:
     """A validated, compiled agreement; immutable once loaded."""
 
@@ -746,6 +748,9 @@ class Agreement:
     bounds: tuple[float, ...]
     checks: tuple[RuleCheck, ...]
     source: str = "<string>"
+
+    def __repr__(self) -> str:
+        return f"Agreement(version={self.version!r}, source={self.source!r}, rules={len(self.rules)})"
 
     @property
     def bottom(self) -> str:
@@ -801,20 +806,20 @@ def _mentioned_fields(rules: Sequence[Rule]) -> tuple[str, ...]:
     """Every field any rule reads, in order of first mention."""
     names: dict[str, None] = {}
     for rule in rules:
-        names.update((leaf.field, None) for leaf in (leaves(rule.when) if rule.when else ()))
+        names.update((leaf.field, None) for leaf in _rule_leaves(rule))
         names.update((name, None) for name in (rule.then.require if isinstance(rule.then, Require) else ()))
     return tuple(names)
 
 
 def _assemble(spec: AgreementFile, digest: str, profile: Profile, source: str) -> Agreement:
-    letters, kinds = _letters(spec.grades), field_kinds(profile)
+    letters, kinds, hours = _letters(spec.grades), field_kinds(profile), spec.follow_up_hours
     return Agreement(
         declared_version=spec.version,
         version=f"{spec.version}+{digest}",
         signed_off=spec.signed_off,
         grades=MappingProxyType({g: float(spec.grades[g]) for g in letters[:-1]}),
         labels=MappingProxyType({g: spec.labels[g].strip() for g in letters}),
-        follow_up_hours=MappingProxyType({g: spec.follow_up_hours[g] for g in letters if g in spec.follow_up_hours}),
+        follow_up_hours=MappingProxyType({g: hours[g] for g in letters if g in hours}),
         rules=spec.rules,
         fields=_mentioned_fields(spec.rules),
         letters=letters,

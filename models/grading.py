@@ -106,9 +106,11 @@ def grade_frame(agreement: Agreement, probabilities: np.ndarray, leads: pd.DataF
     for column, check in enumerate(agreement.checks):
         fired[:, column] = check.hits(leads)
     # few distinct (model grade, fired rules) patterns occur, so settle each pattern once
-    patterns, inverse = np.unique(np.column_stack([model_ranks, fired]).astype(np.int8), axis=0, return_inverse=True)
+    keys = np.column_stack([model_ranks, fired]).astype(np.int8)
+    patterns, inverse = np.unique(keys, axis=0, return_inverse=True)
     settled = [_settle_pattern(agreement, row) for row in patterns]
     inverse = inverse.reshape(-1)
+    deciding = [settled[i]["deciding_rule"] for i in inverse]
     return pd.DataFrame(
         {
             "model_grade": [agreement.letters[model_rank] for model_rank in model_ranks],
@@ -116,7 +118,8 @@ def grade_frame(agreement: Agreement, probabilities: np.ndarray, leads: pd.DataF
             "label": [settled[i]["label"] for i in inverse],
             "disqualified": np.array([settled[i]["disqualified"] for i in inverse], dtype=bool),
             "rules": [list(settled[i]["rules"]) for i in inverse],
-            "deciding_rule": [settled[i]["deciding_rule"] for i in inverse],
+            # object dtype keeps "no deciding rule" as None, as grade_lead says it, not NaN
+            "deciding_rule": pd.Series(deciding, dtype=object, index=leads.index),
         },
         index=leads.index,
     )
@@ -127,7 +130,7 @@ def _model_ranks(agreement: Agreement, probabilities: np.ndarray) -> np.ndarray:
     bad = ~((probabilities >= 0.0) & (probabilities <= 1.0))
     if bad.any():
         first = int(np.argmax(bad))
-        raise ValueError(f"probability {probabilities[first]!r} at row {first} is not between 0 and 1")
+        raise ValueError(f"probability {float(probabilities[first])!r} at row {first} is not between 0 and 1")
     bounds = np.asarray(agreement.bounds, dtype=float)
     return (probabilities[:, None] < bounds[None, :]).sum(axis=1)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import time
 
 import numpy as np
 import pytest
@@ -224,14 +223,6 @@ def test_bootstrap_skips_single_class_resamples() -> None:
 def test_bootstrap_refuses_bad_settings(n: int, level: float) -> None:
     with pytest.raises(ValueError, match="n must|level must"):
         bootstrap_auc_interval(np.array([0, 1]), np.array([0.2, 0.8]), n=n, level=level)
-
-
-def test_bootstrap_of_ten_thousand_rows_is_fast() -> None:
-    y, p = _synthetic(10_000, 9)
-    start = time.perf_counter()
-    bootstrap_auc_interval(y, p, n=1_000)
-    # About 0.2 s when vectorised; a loop over scikit-learn takes several seconds.
-    assert time.perf_counter() - start < 4.0
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,48 @@
+"""Shared fixtures: demo history in a temporary folder, MLflow in a temporary SQLite store, one trained model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from features.demo import write_demo
+from features.profile import Profile, load_profile
+from training.job import TrainOptions, TrainResult, run_training
+from training.steps import Steps
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_PROFILE = ROOT / "profiles" / "demo.yaml"
+DEMO_AGREEMENT = ROOT / "agreements" / "demo.yaml"
+
+
+@pytest.fixture(scope="session")
+def demo_profile() -> Profile:
+    return load_profile(DEMO_PROFILE)
+
+
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default-size demo history (20,000 leads), written once per test session."""
+    return write_demo(tmp_path_factory.mktemp("demo") / "leads.parquet")
+
+
+@pytest.fixture(scope="session")
+def tracking_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
+
+
+@pytest.fixture(scope="session")
+def trained(demo_data: Path, tracking_uri: str) -> TrainResult:
+    """One full training run on the demo history, registered as champion in the session's store."""
+    options = TrainOptions(profile=DEMO_PROFILE, data=demo_data, tracking_uri=tracking_uri)
+    return run_training(options, Steps())
+
+
+@pytest.fixture()
+def fresh_tracking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """An empty MLflow store for one test, also set as MLFLOW_TRACKING_URI for CLI calls."""
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    yield uri
