@@ -155,7 +155,7 @@ def check_columns(frame: pd.DataFrame, profile: Profile) -> None:
 
 
 def type_fields(raw: pd.DataFrame, profile: Profile) -> pd.DataFrame:
-    """Id, features typed by kind, attributes as text; a bad value names its column."""
+    """Id, features typed by kind, attributes as text, other columns as read; a bad value names its column."""
     typed = {profile.id: raw[profile.id].astype("object").map(lambda v: None if is_missing(v) else str(v))}
     if typed[profile.id].isna().any():
         raise HistoryError(f"column '{profile.id}' (the lead id) has {int(typed[profile.id].isna().sum())} empty values")
@@ -167,7 +167,9 @@ def type_fields(raw: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     for attribute in profile.attributes:
         values = raw[attribute.name] if attribute.name in raw else pd.Series(None, index=raw.index)
         typed[attribute.name] = values.astype("object").map(lambda v: None if is_missing(v) else str(v))
-    return pd.DataFrame(typed, index=raw.index).reset_index(drop=True)
+    # Untouched columns stay so that a champion trained on another profile can be scored on this history.
+    rest = raw.drop(columns=[c for c in typed if c in raw])
+    return pd.concat([pd.DataFrame(typed, index=raw.index), rest], axis=1).reset_index(drop=True)
 
 
 def outcome_labels(column: pd.Series, profile: Profile) -> np.ndarray:

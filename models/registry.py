@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,11 +43,15 @@ class LeadModel:
 
 def log_lead_model(folder: Path, example: pd.DataFrame, output: pd.DataFrame, name: str) -> str:
     """Log a saved estimator folder (with its card) as a pyfunc model and register it; returns the version."""
+    with warnings.catch_warnings():
+        # The output's integer score column is never missing; MLflow's generic hint does not apply.
+        warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
+        signature = infer_signature(example, output)
     info = mlflow.pyfunc.log_model(
         name="model",
         python_model=LeadModelPyfunc(),
         artifacts={ARTIFACT: str(folder)},
-        signature=infer_signature(example, output),
+        signature=signature,
         input_example=example,
         registered_model_name=name,
     )
@@ -76,8 +81,10 @@ class Registry:
         """Download a version's artifacts and load its estimator and card."""
         with tempfile.TemporaryDirectory(prefix="leadscore-model-") as tmp:
             try:
-                local = mlflow.artifacts.download_artifacts(
-                    artifact_uri=f"models:/{self.name}/{version}", dst_path=tmp, tracking_uri=self.tracking_uri)
+                # Resolve through our own client: a `models:/` URI would go to the process-wide registry URI.
+                source = self.client.get_model_version_download_uri(self.name, version)
+                local = mlflow.artifacts.download_artifacts(artifact_uri=source, dst_path=tmp,
+                                                            tracking_uri=self.tracking_uri)
             except Exception as exc:  # noqa: BLE001 - missing artifacts surface as several types
                 raise ModelLoadError(f"{self.name}/{version}: artifacts cannot be read: {exc}") from None
             folder = Path(local) / "artifacts" / ARTIFACT

@@ -20,7 +20,7 @@ def _split_keys(value: object) -> object:
 class Settings(BaseSettings):
     """Everything the scorer needs to start; nothing is read at import time."""
 
-    model_config = SettingsConfigDict(env_prefix="LEADSCORE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="LEADSCORE_", extra="ignore", validate_by_name=True)
 
     profile: Path = Path("profiles/demo.yaml")
     agreement: Path = Path("agreements/demo.yaml")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -37,7 +38,10 @@ def baseline_pipeline(features: Sequence[Feature]) -> Pipeline:
 def fit_baseline(features: Sequence[Feature], train: pd.DataFrame, won: np.ndarray) -> Pipeline:
     """Fit on the training window (rows in time order; the newest MAX_ROWS when larger)."""
     frame = _inputs(features, train.iloc[-MAX_ROWS:])
-    return baseline_pipeline(features).fit(frame, won[-MAX_ROWS:])
+    with warnings.catch_warnings():
+        # scikit-learn 1.9 announces attribute changes of LogisticRegressionCV that do not affect us.
+        warnings.simplefilter("ignore", FutureWarning)
+        return baseline_pipeline(features).fit(frame, won[-MAX_ROWS:])
 
 
 def predict_baseline(pipeline: Pipeline, features: Sequence[Feature], leads: pd.DataFrame) -> np.ndarray:

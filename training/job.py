@@ -205,14 +205,21 @@ def _log_json(path: Path, payload: Any) -> None:
 def promote(registry: Registry, version: str, split: TimeSplit, candidate: Contender,
             force: bool) -> tuple[GateDecision, Contender | None]:
     """Re-score the champion on this holdout, apply the gate, move the alias, record the decision."""
-    champion = champion_on(registry, split)
-    decision = decide(candidate, champion, force)
+    try:
+        champion = champion_on(registry, split)
+        decision = decide(candidate, champion, force)
+    except IncomparableChampion as exc:
+        champion, decision = None, GateDecision(force, f"forced: {exc}" if force else str(exc), forced=force)
     registry.set_alias(CHAMPION if decision.promote else CHALLENGER, version)
     registry.tag(version, {"gate_decision": "champion" if decision.promote else "challenger",
                            "gate_reason": decision.reason, "gate_rule": RULE, "forced": str(decision.forced).lower(),
                            "holdout_roc_auc": f"{candidate.metrics.roc_auc:.4f}",
                            "holdout_log_loss": f"{candidate.metrics.log_loss:.4f}"})
     return decision, champion
+
+
+class IncomparableChampion(HistoryError):
+    """The champion needs columns this history does not have, so the gate cannot compare."""
 
 
 def champion_on(registry: Registry, split: TimeSplit) -> Contender | None:
@@ -223,5 +230,9 @@ def champion_on(registry: Registry, split: TimeSplit) -> Contender | None:
         return None
     if champion is None:
         return None
+    absent = [name for name in champion.estimator.encoder_.names if name not in split.holdout.frame]
+    if absent:
+        raise IncomparableChampion(f"champion {champion.label} needs columns {absent} that this history lacks; "
+                                   "the gate cannot compare on the same holdout (use --force to promote anyway)")
     p = champion.estimator.predict_proba(split.holdout.frame)
     return Contender(evaluate(split.holdout.won, p), has_signal(bootstrap_auc_interval(split.holdout.won, p)))

@@ -28,19 +28,20 @@ def time_split(history: History, holdout: float = 0.2, valid: float = 0.15) -> T
     """Split closed leads by time; leads sharing a time stay on the same side of a cut."""
     if not (0 < holdout < 1 and 0 < valid < 1 and holdout + valid < 1):
         raise ValueError(f"holdout ({holdout}) and valid ({valid}) must be fractions that sum below 1")
-    time = history.time
-    n = len(time)
-    holdout_cut = time.iloc[min(int(n * (1 - holdout)), n - 1)]
-    valid_cut = time.iloc[min(int(n * (1 - holdout - valid)), n - 1)]
-    return _cut(history, valid_cut, holdout_cut)
+    n = len(history.time)
+    holdout_cut = history.time.iloc[min(int(n * (1 - holdout)), n - 1)]
+    return _cut(history, _valid_cut(history, holdout_cut, int(n * valid)), holdout_cut)
 
 
 def time_split_from(history: History, holdout_from: pd.Timestamp | float, valid: float = 0.15) -> TimeSplit:
     """Split with the holdout starting at a given time; validation is the slice just before it."""
-    before = history.time < holdout_from
-    n_before = int(before.sum())
-    valid_cut = history.time.iloc[min(int(n_before * (1 - valid)), max(n_before - 1, 0))]
-    return _cut(history, valid_cut, holdout_from)
+    return _cut(history, _valid_cut(history, holdout_from, int(len(history.time) * valid)), holdout_from)
+
+
+def _valid_cut(history: History, holdout_cut: object, rows: int) -> object:
+    # Count back from the holdout so a tie block at the holdout cut cannot swallow the validation slice.
+    before = int((history.time < holdout_cut).sum())
+    return history.time.iloc[max(before - max(rows, 1), 0)]
 
 
 def _cut(history: History, valid_cut: object, holdout_cut: object) -> TimeSplit:

@@ -1,0 +1,106 @@
+"""Behavioural tests of the trained demo model: the known directions, save and load, bad files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.source import load_history
+from models.propensity import ModelLoadError, PropensityEstimator
+from models.registry import CHAMPION, Registry
+from tests.conftest import DEMO_PROFILE
+from training.job import TrainResult
+
+
+@pytest.fixture(scope="module")
+def estimator(trained: TrainResult, tracking_uri: str) -> PropensityEstimator:
+    champion = Registry(tracking_uri, "leadscore-demo").load_alias(CHAMPION)
+    assert champion is not None
+    return champion.estimator
+
+
+@pytest.fixture(scope="module")
+def leads(demo_data: Path) -> pd.DataFrame:
+    from features.profile import load_profile
+
+    frame = load_history(load_profile(DEMO_PROFILE), demo_data).frame
+    ordinary = frame[~frame["country"].isin(["IN", "NG", "PK"]) & (frame["role"] != "student")]
+    return ordinary.sample(400, random_state=3).reset_index(drop=True)
+
+
+def shifted(estimator: PropensityEstimator, leads: pd.DataFrame, **values: object) -> np.ndarray:
+    return estimator.predict_proba(leads.assign(**values))
+
+
+@pytest.mark.parametrize(("field", "low", "high"), [
+    ("demo_requested", False, True),
+    ("pricing_page_views", 0.0, 6.0),
+    ("days_since_last_activity", 120.0, 2.0),
+    ("timeline", "no_timeline", "now"),
+])
+def test_known_directions(estimator: PropensityEstimator, leads: pd.DataFrame, field: str, low: object,
+                          high: object) -> None:
+    before, after = shifted(estimator, leads, **{field: low}), shifted(estimator, leads, **{field: high})
+    assert after.mean() > before.mean() * 1.3
+    assert (after >= before - 1e-9).mean() > 0.9, "the direction must hold for nearly every lead"
+
+
+def test_too_expensive_markets_are_low(estimator: PropensityEstimator, leads: pd.DataFrame) -> None:
+    for country in ["IN", "NG", "PK"]:
+        assert shifted(estimator, leads, country=country).mean() < 0.03
+    assert shifted(estimator, leads, country="US").mean() > 0.06
+
+
+def test_students_and_competitors_are_low(estimator: PropensityEstimator, leads: pd.DataFrame) -> None:
+    ordinary = estimator.predict_proba(leads).mean()
+    assert shifted(estimator, leads, role="student", seniority="student").mean() < 0.03
+    # Competitors are 1 % of leads: the model learns they are poor, the agreement disqualifies them.
+    assert shifted(estimator, leads, email_domain="competitor").mean() < 0.7 * ordinary
+
+
+def test_invariance_to_fields_the_model_does_not_read(estimator: PropensityEstimator,
+                                                      leads: pd.DataFrame) -> None:
+    renamed = leads.assign(company="Anything Ltd", phone=None, lead_id="X")
+    np.testing.assert_array_equal(estimator.predict_proba(renamed), estimator.predict_proba(leads))
+
+
+def test_save_and_load_round_trip(estimator: PropensityEstimator, leads: pd.DataFrame, tmp_path: Path) -> None:
+    loaded = PropensityEstimator.load(estimator.save(tmp_path / "model"))
+    np.testing.assert_allclose(loaded.predict_proba(leads), estimator.predict_proba(leads), rtol=1e-12)
+
+
+def test_contributions_sum_to_the_margin(estimator: PropensityEstimator, leads: pd.DataFrame) -> None:
+    x = estimator.encoder_.transform(leads.head(50))
+    np.testing.assert_allclose(estimator.contributions(x).sum(axis=1), estimator.margin(x), atol=1e-9)
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    ("delete_state", "No such file"),
+    ("garble_booster", "LightGBMError|booster"),
+    ("bad_json", "JSONDecodeError"),
+])
+def test_a_damaged_model_folder_is_refused(estimator: PropensityEstimator, tmp_path: Path, damage: str,
+                                           message: str) -> None:
+    folder = estimator.save(tmp_path / "model")
+    if damage == "delete_state":
+        (folder / "state.json").unlink()
+    elif damage == "garble_booster":
+        (folder / "booster.txt").write_text("tree\nnot a model\n")
+    else:
+        (folder / "state.json").write_text("{not json")
+    with pytest.raises(ModelLoadError, match=message):
+        PropensityEstimator.load(folder)
+
+
+def test_a_booster_from_another_model_is_refused(estimator: PropensityEstimator, tmp_path: Path) -> None:
+    folder = estimator.save(tmp_path / "model")
+    other = tmp_path / "other"
+    shutil.copytree(folder, other)
+    state = (other / "state.json").read_text().replace('"name": "budget"', '"name": "budget_renamed"')
+    (other / "state.json").write_text(state)
+    with pytest.raises(ModelLoadError, match="do not match"):
+        PropensityEstimator.load(other)
