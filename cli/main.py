@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from cli.reports import agreement_impact, report
 from features.profile import ProfileError, load_profile
 from features.source import HistoryError
 from models.propensity import ModelLoadError
@@ -86,3 +87,8 @@ def model(
                "tags": registry.version_tags(loaded.version), "card": loaded.card}
     json.dump(payload, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
+
+
+# The closed-loop commands live in cli/reports.py.
+app.command("agreement-impact")(agreement_impact)
+app.command("report")(report)

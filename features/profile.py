@@ -49,6 +49,8 @@ class Source(_Strict):
     value_maps: dict[str, dict[Any, Any]] = Field(default_factory=dict)  # keys may be numbers (999: null)
     drop_columns: list[str] = Field(default_factory=list)
     joins: list[Join] = Field(default_factory=list)
+    # Columns holding one JSON object per row whose keys become columns (how the lead store keeps fields).
+    json_columns: list[str] = Field(default_factory=list)
     # For histories without an id: the profile's `id` becomes a new column holding each data row's
     # 1-based position in the file, which stays stable as long as the file is only appended to.
     row_id: bool = False
@@ -176,6 +178,30 @@ class LeakageLimits(_Strict):
     one_outcome_fill_gap: Annotated[float, Field(gt=0.0, le=1.0)] = 0.5
 
 
+# Set by the estimator itself; a profile that overrides them would silently change what the gate compares.
+RESERVED_PARAMS = frozenset({"objective", "seed", "num_threads", "monotone_constraints"})
+DEFAULT_LINEAR_C = (0.01, 0.1, 1.0, 10.0)
+
+
+class Training(_Strict):
+    """How the production path fits this source's model; the defaults are the plain LightGBM path."""
+
+    model: Literal["trees", "linear", "hybrid"] = "trees"
+    params: dict[str, Any] = Field(default_factory=dict)  # LightGBM overrides (trees and hybrid)
+    linear_c: list[Annotated[float, Field(gt=0)]] = Field(
+        default_factory=lambda: list(DEFAULT_LINEAR_C), min_length=1)  # C chosen by time-ordered folds
+    refit: bool = False
+    calibration: Literal["sigmoid", "isotonic"] | None = None
+
+    @field_validator("params")
+    @classmethod
+    def _free_params(cls, value: dict[str, Any]) -> dict[str, Any]:
+        reserved = sorted(RESERVED_PARAMS & set(value))
+        if reserved:
+            raise ValueError(f"{reserved} are set by the estimator (use a feature's 'monotone' for constraints)")
+        return value
+
+
 class Profile(_Strict):
     """What a history source is: location, id, outcome, time, features, leaky columns."""
 
@@ -191,6 +217,7 @@ class Profile(_Strict):
     known_after_outcome: list[AfterOutcome] = Field(default_factory=list)
     minimums: Minimums = Minimums()
     leakage: LeakageLimits = LeakageLimits()
+    training: Training = Training()
     example: dict[str, Any] = Field(default_factory=dict)
     base_dir: Path = Path(".")
 

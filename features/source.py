@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import difflib
+import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from features.calendar import CalendarError, month_sequence_dates
-from features.profile import Profile, Source
+from features.profile import Profile, Source, expand_env
 from features.values import ValueProblem, coerce_series, is_missing
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 WON, LOST = 1.0, 0.0
 
@@ -62,7 +66,7 @@ def read_source(profile: Profile, data: str | Path | None = None) -> pd.DataFram
     """The raw table: a CSV or Parquet file, or an SQL table or query."""
     source = profile.source
     if source.url is not None and data is None:
-        return _read_sql(source)
+        return _read_sql(source, sql_url(profile))
     path = Path(data) if data is not None else profile.resolve(source.path or "")
     frame = read_table(path, source.read)
     if frame.empty:
@@ -84,10 +88,25 @@ def read_table(path: Path, options: dict[str, Any]) -> pd.DataFrame:
         raise HistoryError(f"history {path}: cannot be read: {exc}") from None
 
 
-def _read_sql(source: Source) -> pd.DataFrame:
+def sql_url(profile: Profile) -> URL:
+    """The source's SQLAlchemy URL, environment expanded; a relative SQLite file is relative to the profile."""
     import sqlalchemy as sa
 
-    engine = sa.create_engine(source.url or "")
+    text = expand_env(profile.source.url or "")
+    try:
+        url = sa.make_url(text)
+    except sa.exc.ArgumentError:
+        raise HistoryError(f"source.url {text!r} is not an SQLAlchemy URL") from None
+    database = url.database or ""
+    if url.get_backend_name() == "sqlite" and database not in ("", ":memory:") and not Path(database).is_absolute():
+        url = url.set(database=str(profile.resolve(database)))
+    return url
+
+
+def _read_sql(source: Source, url: URL) -> pd.DataFrame:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
             if source.table:
@@ -115,7 +134,8 @@ def with_row_id(raw: pd.DataFrame, profile: Profile) -> pd.DataFrame:
 def prepare(raw: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     """Drop unnamed and listed columns, apply joins, value maps and missing-value markers."""
     source = profile.source
-    frame = raw.drop(columns=[c for c in raw.columns if str(c).startswith("Unnamed")], errors="ignore")
+    frame = expand_json_columns(raw, source.json_columns)
+    frame = frame.drop(columns=[c for c in frame.columns if str(c).startswith("Unnamed")], errors="ignore")
     frame = frame.drop(columns=[c for c in source.drop_columns if c in frame])
     for join in source.joins:
         table = read_table(profile.resolve(join.path), join.read)
@@ -129,6 +149,33 @@ def prepare(raw: pd.DataFrame, profile: Profile) -> pd.DataFrame:
         frame = frame.apply(lambda col: col.mask(col.isin(markers)) if col.dtype == object or
                             pd.api.types.is_string_dtype(col) else col)
     return frame
+
+
+def expand_json_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Replace each column holding JSON objects by one column per key (a null row is an empty object)."""
+    for column in columns:
+        if column not in frame.columns:
+            raise HistoryError(f"column '{column}' (source.json_columns) is missing from the history")
+        objects = [_json_object(column, value) for value in frame[column]]
+        expanded = pd.DataFrame.from_records(objects, index=frame.index)
+        clash = sorted(set(expanded.columns) & (set(frame.columns) - {column}))
+        if clash:
+            raise HistoryError(f"column '{column}': its JSON keys {clash} are already columns of the history")
+        frame = pd.concat([frame.drop(columns=[column]), expanded], axis=1)
+    return frame
+
+
+def _json_object(column: str, value: Any) -> dict[str, Any]:
+    if isinstance(value, (str, bytes)):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise HistoryError(f"column '{column}': {str(value)[:60]!r} is not JSON ({exc})") from None
+    if value is None or (not isinstance(value, dict) and is_missing(value)):
+        return {}
+    if not isinstance(value, dict):
+        raise HistoryError(f"column '{column}': expected a JSON object in every row, got {type(value).__name__}")
+    return value
 
 
 def _map_values(frame: pd.DataFrame, maps: dict[str, dict[str, Any]]) -> pd.DataFrame:

@@ -97,6 +97,10 @@ def coerce_series(series: pd.Series, kind: FeatureKind) -> pd.Series:
 def _numbers(series: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(series):
         raise ValueProblem("holds yes/no values, not numbers")
+    if series.dtype == object:  # to_numeric would read True as 1; to_number refuses it, so must the batch path
+        flags = series.map(lambda v: isinstance(v, (bool, np.bool_))).astype(bool)
+        if flags.any():
+            raise ValueProblem(f"{series[flags].iloc[0]!r} is a yes/no value, not a number")
     numbers = pd.to_numeric(series, errors="coerce").astype("float64")
     bad = numbers.isna() & ~series.map(is_missing).astype(bool)
     if bad.any():

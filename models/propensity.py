@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
+from sklearn.model_selection import KFold, TimeSeriesSplit
 
 from features.encoder import FeatureEncoder
-from features.profile import Feature
+from features.profile import DEFAULT_LINEAR_C, Feature, FeatureKind
 from models.calibration import CalibrationMethod, Calibrator, calibrator_from_dict, fit_calibrator
 from models.evidence import Evidence
 
@@ -35,6 +39,13 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "verbosity": -1,
 }
 
+# trees: LightGBM alone. linear: regularised logistic regression. hybrid: the linear model's margin is the
+# starting point of boosted trees that learn what it misses (interactions, thresholds).
+ModelKind = Literal["trees", "linear", "hybrid"]
+C_SPLITS = 4  # time-ordered folds that choose the linear model's C
+CROSS_FIT_FOLDS = 5  # folds whose out-of-fold margins calibrate a refitted model
+IMPORTANCE_ROWS = 5_000
+
 
 SMALL_DATA_ROWS = 100_000
 
@@ -43,8 +54,119 @@ class ModelLoadError(RuntimeError):
     """A saved model that cannot be loaded (missing, corrupt or incompatible)."""
 
 
+@dataclass(frozen=True)
+class Block:
+    """How one encoded feature enters the linear model: one-hot codes or a scaled number, plus a missing flag."""
+
+    categories: int  # 0 for a number; else one column per category code
+    center: float = 0.0
+    scale: float = 1.0
+
+    @classmethod
+    def learn(cls, values: np.ndarray, categories: int) -> Block:
+        """Centre and scale a number on its training values (a missing number sits at the centre)."""
+        present = values[~np.isnan(values)]
+        if categories or not len(present):
+            return cls(categories)
+        scale = float(present.std())
+        return cls(0, float(present.mean()), scale if scale > 0 else 1.0)
+
+    @property
+    def width(self) -> int:
+        return (self.categories or 1) + 1
+
+    def expand(self, values: np.ndarray) -> np.ndarray:
+        """The block's design columns for encoded values."""
+        missing = np.isnan(values)
+        if not self.categories:
+            return np.column_stack([np.where(missing, 0.0, (values - self.center) / self.scale), missing])
+        out = np.zeros((len(values), self.width))
+        codes = np.where(missing, 0, values).astype(int)
+        out[np.arange(len(values)), codes] = ~missing
+        out[:, -1] = missing
+        return out
+
+
+class LinearPart:
+    """Regularised logistic regression on encoded leads, kept as plain numbers (JSON, no pickle).
+
+    A field's contribution is its coefficients times its centred design columns, so the contributions of a
+    row plus the bias (last column) sum to its margin, as TreeSHAP's do.
+    """
+
+    def __init__(self, blocks: Sequence[Block], c: float) -> None:
+        self.blocks = list(blocks)
+        self.c = c
+
+    @classmethod
+    def fit(cls, encoder: FeatureEncoder, x: np.ndarray, won: np.ndarray, weight: np.ndarray | None,
+            c: float) -> LinearPart:
+        """Fit with inverse regularisation strength `c` (lbfgs, L2)."""
+        part = cls(_blocks(encoder, x), c)
+        design = part.design(x)
+        # Newton-Cholesky suits many rows and few design columns, and is an order of magnitude faster than lbfgs here.
+        model = LogisticRegression(C=c, solver="newton-cholesky", max_iter=200).fit(design, won, sample_weight=weight)
+        part.coef_, part.intercept_ = model.coef_[0].astype("float64"), float(model.intercept_[0])
+        part.mean_ = design.mean(axis=0)
+        return part
+
+    def design(self, x: np.ndarray) -> np.ndarray:
+        return np.hstack([block.expand(x[:, i]) for i, block in enumerate(self.blocks)])
+
+    def margin(self, x: np.ndarray) -> np.ndarray:
+        return self.design(x) @ self.coef_ + self.intercept_
+
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        """Per-field contributions, last column the bias; each row sums to the margin."""
+        weighted = (self.design(x) - self.mean_) * self.coef_
+        ends = np.cumsum([0] + [block.width for block in self.blocks])
+        fields = [weighted[:, a:b].sum(axis=1) for a, b in zip(ends[:-1], ends[1:], strict=True)]
+        bias = np.full(len(x), self.intercept_ + float(self.mean_ @ self.coef_))
+        return np.column_stack([*fields, bias])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"c": self.c, "intercept": self.intercept_, "coef": self.coef_.tolist(), "mean": self.mean_.tolist(),
+                "blocks": [[b.categories, b.center, b.scale] for b in self.blocks]}
+
+    @classmethod
+    def from_dict(cls, state: Mapping[str, Any]) -> LinearPart:
+        part = cls([Block(int(k), float(m), float(s)) for k, m, s in state["blocks"]], float(state["c"]))
+        part.coef_, part.mean_ = np.asarray(state["coef"], dtype="float64"), np.asarray(state["mean"], dtype="float64")
+        part.intercept_ = float(state["intercept"])
+        if len(part.coef_) != sum(b.width for b in part.blocks) or len(part.mean_) != len(part.coef_):
+            raise ValueError(f"linear part: {len(part.coef_)} coefficients do not fit its {len(part.blocks)} fields")
+        return part
+
+
+def _blocks(encoder: FeatureEncoder, x: np.ndarray) -> list[Block]:
+    return [Block.learn(x[:, i], len(column.categories) if column.kind is FeatureKind.categorical else 0)
+            for i, column in enumerate(encoder.columns_)]
+
+
+def choose_c(encoder: FeatureEncoder, x: np.ndarray, won: np.ndarray, grid: Sequence[float]) -> float:
+    """The C with the lowest mean log loss over time-ordered folds (rows must be in time order)."""
+    if len(grid) == 1:
+        return float(grid[0])
+    losses = {float(c): [] for c in grid}
+    for fit_rows, test_rows in TimeSeriesSplit(C_SPLITS).split(x):
+        if len(np.unique(won[fit_rows])) < 2:
+            continue  # an early fold with one outcome says nothing about C
+        for c in losses:
+            part = LinearPart.fit(encoder, x[fit_rows], won[fit_rows], None, c)
+            p = 1.0 / (1.0 + np.exp(-part.margin(x[test_rows])))
+            losses[c].append(log_loss(won[test_rows], p, labels=[0.0, 1.0]))
+    scored = {c: float(np.mean(v)) for c, v in losses.items() if v}
+    return min(scored, key=scored.__getitem__) if scored else float(grid[-1])
+
+
 class PropensityEstimator:
-    """Everything learned for scoring lives here: encoder, booster, calibrator and evidence."""
+    """Everything learned for scoring lives here: encoder, model parts, calibrator and evidence.
+
+    `kind` picks the model: LightGBM trees (the default), a regularised linear model, or a hybrid whose
+    trees boost from the linear margin. With `refit`, settings chosen on the out-of-time slice (trees,
+    the linear C) are refitted on train and validation rows together, and the calibrator learns from
+    cross-fitted margins, since a model cannot be calibrated on rows it was fitted on.
+    """
 
     def __init__(
         self,
@@ -55,7 +177,9 @@ class PropensityEstimator:
         calibration: CalibrationMethod = "sigmoid",
         seed: int = 7,
         threads: int = 0,
-        refit: bool = True,
+        kind: ModelKind = "trees",
+        linear_c: Sequence[float] = DEFAULT_LINEAR_C,
+        refit: bool = False,
     ) -> None:
         self.features = list(features)
         self.params = dict(params or {})
@@ -64,6 +188,8 @@ class PropensityEstimator:
         self.calibration = calibration
         self.seed = seed
         self.threads = threads
+        self.kind = kind
+        self.linear_c = tuple(linear_c)
         self.refit = refit
 
     def fit(
@@ -73,60 +199,85 @@ class PropensityEstimator:
         valid: pd.DataFrame,
         valid_won: np.ndarray,
         weight: np.ndarray | None = None,
-        valid_weight: np.ndarray | None = None,
     ) -> PropensityEstimator:
-        """Encode, boost with early stopping on the out-of-time slice and calibrate on it, then refit."""
-        self.encoder_ = FeatureEncoder(self.features).fit(train)
+        """Encode, fit with early stopping on the out-of-time slice, calibrate out of sample, keep evidence."""
+        if self.refit and weight is not None:
+            raise ValueError("refit: sample weights cover the training rows only, not the validation rows")
+        frame = pd.concat([train, valid], ignore_index=True) if self.refit else train
+        outcome = np.concatenate([won, valid_won]) if self.refit else won
+        self.encoder_ = FeatureEncoder(self.features).fit(frame)
         x, x_valid = self.encoder_.transform(train), self.encoder_.transform(valid)
-        self.booster_ = self._boost(x, won, weight, valid=(x_valid, valid_won))
-        self.calibrator_: Calibrator = fit_calibrator(self.calibration, self.margin(x_valid), valid_won)
+        x_fit = self.encoder_.transform(frame) if self.refit else x
+        self.linear_c_ = None if self.kind == "trees" else choose_c(self.encoder_, x_fit, outcome, self.linear_c)
+        self.linear_, self.booster_ = self._fit_parts(x, won, weight, x_valid, valid_won)
         if self.refit:
-            self._refit(x, won, weight, x_valid, valid_won, valid_weight)
-        history = self.encoder_.coerce(pd.concat([train, valid], ignore_index=True))
-        self.evidence_ = Evidence.from_history(history, np.concatenate([won, valid_won]), self.features)
+            self._refit(x_fit, outcome)
+        else:
+            self.calibrator_: Calibrator = fit_calibrator(self.calibration, self.margin(x_valid), valid_won)
+        self.evidence_ = Evidence.from_history(self.encoder_.coerce(frame), outcome, self.features)
+        self.importance_ = self._contribution_importance(x_fit) if self.kind != "trees" else None
         return self
 
-    def _refit(self, x: np.ndarray, won: np.ndarray, weight: np.ndarray | None, x_valid: np.ndarray,
-               valid_won: np.ndarray, valid_weight: np.ndarray | None) -> None:
-        # The newest closed leads matter most under drift: refit on train + valid with the rounds early
-        # stopping found (scaled to the larger set); the calibrator fitted out of time is kept.
-        rounds = max(1, round(self.trees * (len(won) + len(valid_won)) / len(won)))
-        weights = None if weight is None else np.concatenate(
-            [weight, valid_weight if valid_weight is not None else np.ones(len(valid_won))])
-        self.booster_ = self._boost(np.vstack([x, x_valid]), np.concatenate([won, valid_won]), weights,
-                                    rounds=rounds)
+    def _fit_parts(self, x: np.ndarray, won: np.ndarray, weight: np.ndarray | None, x_valid: np.ndarray | None,
+                   valid_won: np.ndarray | None, rounds: int | None = None) -> tuple[LinearPart | None, lgb.Booster | None]:
+        """The linear part (C already chosen) and trees boosted from its margin; early stopping when no rounds."""
+        linear = None if self.kind == "trees" else LinearPart.fit(self.encoder_, x, won, weight, self.linear_c_ or 1.0)
+        if self.kind == "linear":
+            return linear, None
+        init = None if linear is None else linear.margin(x)
+        if rounds is not None:
+            return linear, self._boost_rounds(x, won, weight, init, rounds)
+        init_valid = None if linear is None or x_valid is None else linear.margin(x_valid)
+        return linear, self._boost(x, won, x_valid, valid_won, weight, init, init_valid)
 
-    def _boost(self, x: np.ndarray, won: np.ndarray, weight: np.ndarray | None,
-               valid: tuple[np.ndarray, np.ndarray] | None = None, rounds: int | None = None) -> lgb.Booster:
-        params = {**DEFAULT_PARAMS, **self.params, "seed": self.seed, "num_threads": self._threads(len(won)),
-                  "monotone_constraints": [f.monotone for f in self.features]}
-        train_set = lgb.Dataset(x, won, weight=weight, feature_name=self.encoder_.names,
-                                categorical_feature=self.encoder_.categorical_indices)
-        if valid is None:
-            return lgb.train(params, train_set, num_boost_round=rounds or self.max_rounds)
-        valid_set = lgb.Dataset(valid[0], valid[1], reference=train_set)
-        return lgb.train(params, train_set, num_boost_round=self.max_rounds, valid_sets=[valid_set],
+    def _refit(self, x: np.ndarray, won: np.ndarray) -> None:
+        """Refit on all rows with the chosen settings; calibrate on out-of-fold margins."""
+        rounds = None if self.booster_ is None else self.trees
+        folds = KFold(CROSS_FIT_FOLDS, shuffle=True, random_state=self.seed).split(x)
+        margins = np.empty(len(won))
+        for fit_rows, test_rows in folds:
+            linear, booster = self._fit_parts(x[fit_rows], won[fit_rows], None, None, None, rounds)
+            margins[test_rows] = _margin(linear, booster, x[test_rows])
+        self.linear_, self.booster_ = self._fit_parts(x, won, None, None, None, rounds)
+        self.calibrator_ = fit_calibrator(self.calibration, margins, won)
+
+    def _params(self) -> dict[str, Any]:
+        return {**DEFAULT_PARAMS, **self.params, "seed": self.seed, "num_threads": self.threads,
+                "monotone_constraints": [f.monotone for f in self.features]}
+
+    def _boost(self, x: np.ndarray, won: np.ndarray, x_valid: np.ndarray, valid_won: np.ndarray,
+               weight: np.ndarray | None, init: np.ndarray | None = None,
+               init_valid: np.ndarray | None = None) -> lgb.Booster:
+        names = self.encoder_.names
+        cats = self.encoder_.categorical_indices
+        train_set = lgb.Dataset(x, won, weight=weight, init_score=init, feature_name=names, categorical_feature=cats)
+        valid_set = lgb.Dataset(x_valid, valid_won, init_score=init_valid, reference=train_set)
+        return lgb.train(self._params(), train_set, num_boost_round=self.max_rounds, valid_sets=[valid_set],
                          callbacks=[lgb.early_stopping(self.early_stopping, verbose=False)])
 
-    def _threads(self, rows: int) -> int:
-        # OpenMP threads spin while waiting: on small data with a busy second core, one thread is
-        # both faster and steadier (measured 1.4-1.8 s single-threaded against up to 27 s with two).
-        if self.threads:
-            return self.threads
-        return 1 if rows < SMALL_DATA_ROWS else 0
+    def _boost_rounds(self, x: np.ndarray, won: np.ndarray, weight: np.ndarray | None, init: np.ndarray | None,
+                      rounds: int) -> lgb.Booster:
+        data = lgb.Dataset(x, won, weight=weight, init_score=init, feature_name=self.encoder_.names,
+                           categorical_feature=self.encoder_.categorical_indices)
+        return lgb.train(self._params(), data, num_boost_round=rounds)
 
     def margin(self, x: np.ndarray) -> np.ndarray:
-        """Raw log-odds of the booster for encoded rows."""
-        return self.booster_.predict(x, raw_score=True, num_iteration=self.booster_.best_iteration or None)
+        """Raw log-odds of the model for encoded rows."""
+        return _margin(self.linear_, self.booster_, x)
 
     def predict_proba(self, leads: pd.DataFrame) -> np.ndarray:
         """Calibrated P(won) for many leads (raw or typed fields)."""
         return self.calibrator_(self.margin(self.encoder_.transform(leads)))
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
-        """TreeSHAP contributions per feature, last column the bias; each row sums to the margin."""
-        return self.booster_.predict(x, pred_contrib=True, num_iteration=self.booster_.best_iteration or None,
-                                     num_threads=1 if len(x) < 64 else 0)
+        """Contributions per feature (TreeSHAP, plus coefficient x centred value), last column the bias; rows sum
+        to the margin."""
+        total = None if self.linear_ is None else self.linear_.contributions(x)
+        if self.booster_ is not None:
+            shap = self.booster_.predict(x, pred_contrib=True, num_iteration=self.booster_.best_iteration or None,
+                                         num_threads=1 if len(x) < 64 else 0)
+            total = shap if total is None else total + shap
+        return total
 
     def probability(self, margin: np.ndarray | float) -> np.ndarray:
         """Calibrated probability of given margins."""
@@ -134,20 +285,34 @@ class PropensityEstimator:
 
     @property
     def trees(self) -> int:
+        if self.booster_ is None:
+            return 0
         return int(self.booster_.best_iteration or self.booster_.num_trees())
 
     def importance(self) -> dict[str, float]:
-        """Total gain per feature, normalised to sum to 1."""
+        """Share of each feature: total gain for trees, mean absolute contribution otherwise; sums to 1."""
+        if getattr(self, "importance_", None) is not None:
+            return dict(self.importance_)
         gain = self.booster_.feature_importance("gain", iteration=self.booster_.best_iteration or None)
         total = float(gain.sum()) or 1.0
         return {name: float(g) / total for name, g in zip(self.encoder_.names, gain, strict=True)}
 
+    def _contribution_importance(self, x: np.ndarray) -> dict[str, float]:
+        rows = np.random.default_rng(self.seed).permutation(len(x))[:IMPORTANCE_ROWS]
+        spread = np.abs(self.contributions(x[rows])[:, :-1]).mean(axis=0)
+        total = float(spread.sum()) or 1.0
+        return {name: float(v) / total for name, v in zip(self.encoder_.names, spread, strict=True)}
+
     def save(self, folder: Path) -> Path:
-        """Write the booster as LightGBM text and the rest as JSON (no pickle)."""
+        """Write trees as LightGBM text and the rest (linear part included) as JSON (no pickle)."""
         folder.mkdir(parents=True, exist_ok=True)
-        self.booster_.save_model(str(folder / BOOSTER_FILE), num_iteration=self.booster_.best_iteration or None)
+        if self.booster_ is not None:
+            self.booster_.save_model(str(folder / BOOSTER_FILE), num_iteration=self.booster_.best_iteration or None)
         state = {"encoder": self.encoder_.to_dict(), "calibrator": self.calibrator_.to_dict(),
-                 "evidence": self.evidence_.to_dict(), "calibration": self.calibration, "seed": self.seed}
+                 "evidence": self.evidence_.to_dict(), "calibration": self.calibration, "seed": self.seed,
+                 "kind": self.kind, "refit": self.refit,
+                 "linear": None if self.linear_ is None else self.linear_.to_dict(),
+                 "importance": getattr(self, "importance_", None)}
         (folder / STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
         return folder
 
@@ -156,15 +321,38 @@ class PropensityEstimator:
         """Read a saved estimator; anything missing or inconsistent raises ModelLoadError."""
         try:
             state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
-            booster = lgb.Booster(model_file=str(folder / BOOSTER_FILE))
+            kind = state.get("kind", "trees")  # models saved before linear parts existed are trees
+            booster = None if kind == "linear" else lgb.Booster(model_file=str(folder / BOOSTER_FILE))
             encoder = FeatureEncoder.from_dict(state["encoder"])
-            estimator = cls(encoder.features, calibration=state["calibration"], seed=state["seed"])
+            estimator = cls(encoder.features, calibration=state["calibration"], seed=state["seed"], kind=kind,
+                            refit=state.get("refit", False))
             estimator.encoder_, estimator.booster_ = encoder, booster
+            estimator.linear_ = None if state.get("linear") is None else LinearPart.from_dict(state["linear"])
+            estimator.importance_ = state.get("importance")
             estimator.calibrator_ = calibrator_from_dict(state["calibrator"])
             estimator.evidence_ = Evidence.from_dict(state["evidence"])
         except (OSError, ValueError, KeyError, TypeError, lgb.basic.LightGBMError) as exc:
             raise ModelLoadError(f"model in {folder}: {exc.__class__.__name__}: {exc}") from None
-        if booster.feature_name() != encoder.names:
-            raise ModelLoadError(f"model in {folder}: booster features {booster.feature_name()} "
-                                 f"do not match the encoder's {encoder.names}")
+        _check_parts(folder, estimator)
         return estimator
+
+
+def _margin(linear: LinearPart | None, booster: lgb.Booster | None, x: np.ndarray) -> np.ndarray:
+    margin = np.zeros(len(x)) if linear is None else linear.margin(x)
+    if booster is not None:
+        margin = margin + booster.predict(x, raw_score=True, num_iteration=booster.best_iteration or None)
+    return margin
+
+
+def _check_parts(folder: Path, estimator: PropensityEstimator) -> None:
+    """The saved parts must read the encoder's columns."""
+    names = estimator.encoder_.names
+    booster, linear = estimator.booster_, estimator.linear_
+    if booster is not None and booster.feature_name() != names:
+        raise ModelLoadError(f"model in {folder}: booster features {booster.feature_name()} "
+                             f"do not match the encoder's {names}")
+    if booster is None and linear is None:
+        raise ModelLoadError(f"model in {folder}: kind {estimator.kind!r} has neither trees nor a linear part")
+    if linear is not None and len(linear.blocks) != len(names):
+        raise ModelLoadError(f"model in {folder}: the linear part has {len(linear.blocks)} fields, "
+                             f"the encoder {len(names)}")

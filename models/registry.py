@@ -16,11 +16,12 @@ from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
 
 from models.propensity import ModelLoadError, PropensityEstimator
-from models.pyfunc import ARTIFACT, LeadModelPyfunc
+from models.pyfunc import ARTIFACT
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"
 CARD_FILE = "card.json"
+PYFUNC_CODE = Path(__file__).with_name("pyfunc_code.py")  # read by MLflow as a file, never imported here
 
 
 class RegistryError(RuntimeError):
@@ -49,7 +50,7 @@ def log_lead_model(folder: Path, example: pd.DataFrame, output: pd.DataFrame, na
         signature = infer_signature(example, output)
     info = mlflow.pyfunc.log_model(
         name="model",
-        python_model=LeadModelPyfunc(),
+        python_model=str(PYFUNC_CODE),
         artifacts={ARTIFACT: str(folder)},
         signature=signature,
         input_example=example,

@@ -55,7 +55,8 @@ class ChampionHolder:
     def _refresh_agreement(self) -> bool:
         try:
             digest = hashlib.sha256(self.agreement_path.read_bytes()).hexdigest()
-            if digest == self._agreement_digest:
+            if digest == self._agreement_digest:  # the file is the one in force again: nothing to complain about
+                self._problems.pop("agreement", None)
                 return False
             agreement = load_agreement(self.agreement_path, self.profile)
         except (OSError, AgreementError) as exc:
@@ -67,13 +68,17 @@ class ChampionHolder:
     def _refresh_model(self) -> bool:
         try:
             version = self.registry.version_for(CHAMPION)
-            if version is None:
-                return self._problem("model", f"no @champion for {self.registry.name} yet: run `make train`")
-            if self._model is not None and self._model.version == version:
-                return False
+        except RegistryError as exc:
+            return self._problem("model", f"champion not checked, previous kept: {exc}")
+        if version is None:
+            return self._problem("model", f"no @champion for {self.registry.name} yet: run `make train`")
+        if self._model is not None and self._model.version == version:  # back on the version in service
+            self._problems.pop("model", None)
+            return False
+        try:
             model = self.registry.load(version)
         except (RegistryError, ModelLoadError) as exc:
-            return self._problem("model", f"champion not loaded, previous kept: {exc}")
+            return self._problem("model", f"champion {self.registry.name}/{version} not loaded, previous kept: {exc}")
         self._model = model
         self._problems.pop("model", None)
         return True

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
 
 from models.tracking import DEFAULT_TRACKING_URI
 
@@ -32,12 +34,31 @@ class Settings(BaseSettings):
     max_batch: Annotated[int, Field(ge=1, le=100_000)] = 10_000
     max_body_bytes: Annotated[int, Field(ge=1024)] = 20 * 1024 * 1024
     log_level: str = "info"
+    data_dir: Path = Path("data")
+    store_url: str | None = None  # any SQLAlchemy URL; SQLite at data_dir/leads.db when unset
+    source_field: str | None = "lead_source"  # the lead field `GET /v1/leads?source=` filters on
 
     @field_validator("api_keys", "admin_keys", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split_keys(value)
 
+    @field_validator("store_url", mode="before")
+    @classmethod
+    def _store_url(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip():
+            try:
+                make_url(value.strip())
+            except ArgumentError:
+                raise ValueError(f"LEADSCORE_STORE_URL {value!r} is not an SQLAlchemy URL") from None
+            return value.strip()
+        return None if value == "" else value
+
     @property
     def keys_configured(self) -> bool:
         return bool(self.api_keys or self.admin_keys)
+
+    @property
+    def lead_store_url(self) -> str:
+        """LEADSCORE_STORE_URL, else the SQLite file leads.db in LEADSCORE_DATA_DIR."""
+        return self.store_url or f"sqlite:///{self.data_dir / 'leads.db'}"

@@ -17,7 +17,7 @@ import pandas as pd
 from features.leakage import Refusal, after_outcome_refusals, screen_features
 from features.profile import Profile, load_profile
 from features.source import History, HistoryError, load_history
-from models.calibration import CalibrationMethod
+from models.calibration import CalibrationMethod, fit_calibrator
 from models.propensity import ModelLoadError, PropensityEstimator
 from models.registry import CARD_FILE, CHALLENGER, CHAMPION, Registry, log_lead_model
 from models.tracking import tracking_uri, use_experiment
@@ -25,7 +25,13 @@ from training import plots
 from training.baseline import fit_baseline, predict_baseline
 from training.card import Evaluation, build_card
 from training.drift import drift_report
-from training.evaluation import bootstrap_auc_interval, evaluate, grade_win_rates, has_signal
+from training.evaluation import (
+    bootstrap_auc_interval,
+    evaluate,
+    expected_calibration_error,
+    grade_win_rates,
+    has_signal,
+)
 from training.gate import RULE, Contender, GateDecision, decide
 from training.split import TimeSplit, time_split, time_split_from
 from training.steps import Steps
@@ -81,7 +87,8 @@ def run_training(options: TrainOptions, steps: Steps | None = None) -> TrainResu
         baseline_p = baseline_predictions(estimator, split)
     with steps.step("evaluate", "Evaluating on the holdout"):
         evaluation, holdout_p = evaluate_models(estimator, split, baseline_p, options.grades or DEFAULT_GRADES)
-    card = build_card(profile, split, estimator, refused, evaluation, steps.timings, len(history.open))
+    card = describe_model(build_card(profile, split, estimator, refused, evaluation, steps.timings, len(history.open)),
+                          estimator, split.holdout.won, holdout_p)
     with steps.step("log", "Logging the run and registering the model in MLflow"):
         version, run_id = log_run(profile, options, estimator, split, card, holdout_p, baseline_p)
     with steps.step("gate", "Comparing with the champion"):
@@ -115,10 +122,13 @@ def _report_refusals(steps: Steps, refused: list[Refusal]) -> None:
 
 def fit_estimator(profile: Profile, refused: list[Refusal], split: TimeSplit,
                   options: TrainOptions) -> PropensityEstimator:
-    """LightGBM on the features that passed the guard."""
+    """The profile's model (LightGBM unless its `training` section says otherwise) on the features that passed
+    the guard; the profile's calibration method wins over the options'."""
     names = {r.feature for r in refused}
     features = [f for f in profile.features if f.name not in names]
-    estimator = PropensityEstimator(features, calibration=options.calibration)
+    spec = profile.training
+    estimator = PropensityEstimator(features, params=spec.params, calibration=spec.calibration or options.calibration,
+                                    kind=spec.model, linear_c=spec.linear_c, refit=spec.refit)
     return estimator.fit(split.train.frame, split.train.won, split.valid.frame, split.valid.won)
 
 
@@ -142,6 +152,32 @@ def evaluate_models(estimator: PropensityEstimator, split: TimeSplit, baseline_p
         signal=has_signal(interval), grade_bands=grade_win_rates(holdout.won, p, grades),
         drift=drift_report(split.train.frame, holdout.frame, kinds, split.train.won, holdout.won))
     return evaluation, p
+
+
+def describe_model(card: dict[str, Any], estimator: PropensityEstimator, won: np.ndarray,
+                   p: np.ndarray) -> dict[str, Any]:
+    """The card with the model's kind and the recalibration check added."""
+    card["model"].update({"kind": estimator.kind, "refit": estimator.refit, "linear_c": estimator.linear_c_})
+    card["recalibration"] = recalibration_check(won, p)
+    return card
+
+
+def recalibration_check(won: np.ndarray, p: np.ndarray) -> dict[str, float | int]:
+    """ECE on the newest half of the holdout as scored, and after a Platt refit on the older half.
+
+    It says how much recalibrating on the most recent known outcomes would fix when the base rate drifts,
+    without scoring a lead with a calibrator fitted on its own outcome.
+    """
+    half = len(won) // 2
+    older, newer = slice(0, half), slice(half, None)
+    if min(len(np.unique(won[older])), len(np.unique(won[newer]))) < 2:
+        return {"rows_fit": half, "rows_scored": len(won) - half}
+    logit = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
+    refit = fit_calibrator("sigmoid", logit[older], won[older])
+    return {"rows_fit": half, "rows_scored": len(won) - half,
+            "ece_before": expected_calibration_error(won[newer], p[newer]),
+            "ece_after": expected_calibration_error(won[newer], refit(logit[newer])),
+            "positive_rate_fit": float(won[older].mean()), "positive_rate_scored": float(won[newer].mean())}
 
 
 def log_run(profile: Profile, options: TrainOptions, estimator: PropensityEstimator, split: TimeSplit,
@@ -172,7 +208,9 @@ def _params(profile: Profile, estimator: PropensityEstimator, split: TimeSplit,
     return {"profile": profile.name, "features": len(estimator.features), "trees": estimator.trees,
             "calibration": estimator.calibration, "holdout": options.holdout_from or options.holdout,
             "rows_train": len(split.train.won), "rows_valid": len(split.valid.won),
-            "rows_holdout": len(split.holdout.won), "seed": estimator.seed, **estimator.booster_.params}
+            "rows_holdout": len(split.holdout.won), "seed": estimator.seed, "model": estimator.kind,
+            "refit": estimator.refit, "linear_c": estimator.linear_c_,
+            **(estimator.booster_.params if estimator.booster_ is not None else {})}
 
 
 def _metrics(card: dict[str, Any]) -> dict[str, float]:
@@ -180,6 +218,8 @@ def _metrics(card: dict[str, Any]) -> dict[str, float]:
     metrics.update({f"baseline_{k}": float(v) for k, v in card["metrics"]["baseline"].items()})
     metrics.update({"auc_low": card["auc_interval"][0], "auc_high": card["auc_interval"][1],
                     "positive_rate_shift": card["drift"]["positive_rate_shift"]})
+    recalibration = card.get("recalibration", {})
+    metrics.update({f"newest_half_{k}": float(v) for k, v in recalibration.items() if k.startswith("ece_")})
     return metrics
 
 

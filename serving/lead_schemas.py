@@ -1,0 +1,193 @@
+"""Request and response schemas of the lead routes: a lead's history, outcomes, the seller queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from serving.schemas import LeadId, ReasonOut
+from serving.store.changes import GradeChange, explain_change
+from serving.store.records import LeadPage, NewOutcome, QueueEntry, StoredOutcome, StoredScore
+
+MAX_COMMENT = 2000
+Comment = Annotated[str, StringConstraints(max_length=MAX_COMMENT, strip_whitespace=True)]
+
+
+class OutcomeIn(BaseModel):
+    """What the seller reports: won, lost, or recycled to marketing with a date to call back."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"lead_id": "L-1001", "outcome": "won", "closed_on": "2026-11-20"},
+        {"lead_id": "L-1002", "outcome": "recycled", "call_back_on": "2027-03-20", "score_was_wrong": True,
+         "comment": "Budget frozen until spring; call me again in four months."}]})
+
+    lead_id: LeadId
+    outcome: Literal["won", "lost", "recycled"]
+    closed_on: dt.date | None = Field(None, description="Won or lost: the day the deal closed (not in the future).")
+    call_back_on: dt.date | None = Field(None, description="Recycled: the day to call back (in the future).")
+    score_was_wrong: bool | None = Field(None, description="The seller's verdict that the grade was wrong.")
+    comment: Comment | None = None
+
+    def to_record(self) -> NewOutcome:
+        return NewOutcome(**self.model_dump())
+
+
+class OutcomeOut(BaseModel):
+    outcome_id: int
+    lead_id: str
+    outcome: str
+    closed_on: dt.date | None
+    call_back_on: dt.date | None
+    score_was_wrong: bool | None
+    comment: str | None
+    recorded_at: dt.datetime
+    score_id: int | None = Field(description="The lead's latest score when the outcome was recorded.")
+
+    @classmethod
+    def of(cls, outcome: StoredOutcome) -> OutcomeOut:
+        values = {k: v for k, v in vars(outcome).items() if k != "id"}
+        return cls(outcome_id=outcome.id, **values)
+
+
+class ConflictOut(BaseModel):
+    detail: str
+    existing: OutcomeOut
+
+
+class StoredScoreOut(BaseModel):
+    """A logged score: what the seller was told, by which model and agreement."""
+
+    score_id: int
+    scored_at: dt.datetime
+    probability: float
+    score: int
+    grade: str
+    label: str
+    model_grade: str
+    disqualified: bool
+    deciding_rule: str | None
+    rules: list[str]
+    reasons: list[ReasonOut]
+    contributions: dict[str, float] | None = Field(description="Per-field pull on the log-odds; null when the "
+                                                               "score was not explained.")
+    model_version: str
+    agreement_version: str
+    input_hash: str = Field(description="sha256 of the canonical input JSON.")
+    fields: dict[str, Any] = Field(description="Non-personal feature and attribute values.")
+    personal_present: dict[str, bool] = Field(description="Personal attributes: only whether they were given.")
+    source: str | None
+
+    @classmethod
+    def of(cls, score: StoredScore) -> StoredScoreOut:
+        values = {k: v for k, v in vars(score).items() if k not in ("id", "personal")}
+        return cls(score_id=score.id, score=round(score.probability * 100), personal_present=score.personal, **values)
+
+
+class FieldMoveOut(BaseModel):
+    field: str
+    display: str
+    value_before: Any = None
+    value_after: Any = None
+    contribution_before: float
+    contribution_after: float
+    change: float
+
+
+class GradeChangeOut(BaseModel):
+    """Why the grade changed between the two latest scores (or why it did not)."""
+
+    grade_changed: bool
+    grade_before: str
+    grade_after: str
+    model_grade_before: str
+    model_grade_after: str
+    probability_before: float
+    probability_after: float
+    new_model: bool
+    model_version_before: str
+    model_version_after: str
+    new_agreement: bool
+    agreement_version_before: str
+    agreement_version_after: str
+    rules_started: list[str]
+    rules_stopped: list[str]
+    deciding_rule_before: str | None
+    deciding_rule_after: str | None
+    inputs_changed: bool
+    fields: list[FieldMoveOut] = Field(description="The fields whose contribution moved most.")
+    why: list[str] = Field(description="The change in sentences, the grade first.")
+
+    @classmethod
+    def of(cls, change: GradeChange, labels: Mapping[str, str]) -> GradeChangeOut:
+        before, after = change.before, change.after
+        fields = [FieldMoveOut(field=m.field, display=labels.get(m.field, m.field), value_before=m.value_before,
+                               value_after=m.value_after, contribution_before=m.before, contribution_after=m.after,
+                               change=m.change) for m in change.fields]
+        return cls(
+            grade_changed=change.grade_changed, grade_before=before.grade, grade_after=after.grade,
+            model_grade_before=before.model_grade, model_grade_after=after.model_grade,
+            probability_before=before.probability, probability_after=after.probability,
+            new_model=change.new_model, model_version_before=before.model_version,
+            model_version_after=after.model_version, new_agreement=change.new_agreement,
+            agreement_version_before=before.agreement_version, agreement_version_after=after.agreement_version,
+            rules_started=list(change.rules_started), rules_stopped=list(change.rules_stopped),
+            deciding_rule_before=before.deciding_rule, deciding_rule_after=after.deciding_rule,
+            inputs_changed=change.inputs_changed, fields=fields, why=explain_change(change, labels))
+
+
+class QueueEntryOut(BaseModel):
+    """A lead in the seller queue."""
+
+    lead_id: str
+    status: Literal["open", "recycled", "won", "lost"]
+    overdue: bool
+    due_at: dt.datetime | None = Field(description="When the agreed follow-up promise runs out (open leads).")
+    grade: str
+    label: str
+    model_grade: str
+    probability: float
+    score: int
+    disqualified: bool
+    deciding_rule: str | None
+    source: str | None
+    scored_at: dt.datetime
+    first_scored_at: dt.datetime
+    score_id: int
+    model_version: str
+    agreement_version: str
+    outcome: str | None
+    call_back_on: dt.date | None
+
+    @classmethod
+    def of(cls, entry: QueueEntry) -> QueueEntryOut:
+        return cls(score=round(entry.probability * 100), **vars(entry))
+
+
+class LeadPageOut(BaseModel):
+    leads: list[QueueEntryOut]
+    total: int = Field(description="Leads matching the filters in all pages.")
+    limit: int
+    offset: int
+    as_of: dt.datetime
+
+    @classmethod
+    def of(cls, page: LeadPage) -> LeadPageOut:
+        return cls(leads=[QueueEntryOut.of(e) for e in page.entries], total=page.total, limit=page.limit,
+                   offset=page.offset, as_of=page.as_of)
+
+
+class LeadOut(BaseModel):
+    """A lead's latest score, its history and outcomes, and why the grade changed."""
+
+    lead_id: str
+    status: Literal["open", "recycled", "won", "lost"]
+    overdue: bool
+    due_at: dt.datetime | None
+    first_scored_at: dt.datetime
+    latest: StoredScoreOut
+    history: list[StoredScoreOut] = Field(description="Scores newest first, the latest included.")
+    outcomes: list[OutcomeOut] = Field(description="Outcomes newest first.")
+    change: GradeChangeOut | None = Field(description="Between the two latest scores; null after only one score.")

@@ -1,0 +1,1 @@
+"""Alembic migrations of the lead store; run programmatically by serving.store.database.upgrade."""

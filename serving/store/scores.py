@@ -1,0 +1,111 @@
+"""The score log: write scores durably, read a lead's history back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Row
+
+from serving.store.database import LeadStore
+from serving.store.errors import UnknownLead
+from serving.store.records import LeadHistory, ScoreRecord, StoredOutcome, StoredScore
+from serving.store.tables import UtcDateTime, lead_outcomes, lead_scores, leads
+
+CHUNK = 1000  # ids per IN (...) list, well under every backend's bound-parameter limit
+SCORE_COLUMNS = tuple(field.name for field in fields(ScoreRecord))
+
+
+def add_scores(store: LeadStore, records: Sequence[ScoreRecord]) -> list[int]:
+    """Log scores in one transaction, committed before this returns; their ids in the records' order."""
+    if not records:
+        return []
+    with store.transaction() as connection:
+        add_missing_leads(connection, records)
+        ids = insert_scores(connection, records)
+        move_latest(connection, records, ids)
+    return ids
+
+
+def add_missing_leads(connection: Connection, records: Sequence[ScoreRecord]) -> None:
+    """Insert a row for each lead seen for the first time; a lead another writer just added is kept."""
+    first: dict[str, dt.datetime] = {}
+    for record in records:
+        first[record.lead_id] = min(record.scored_at, first.get(record.lead_id, record.scored_at))
+    rows = [{"lead_id": lead_id, "first_scored_at": at} for lead_id, at in first.items()]
+    dialect = connection.dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(leads)
+        connection.execute(insert.on_conflict_do_nothing(index_elements=["lead_id"]), rows)
+        return
+    known = set(_known_leads(connection, list(first)))
+    missing = [row for row in rows if row["lead_id"] not in known]
+    if missing:
+        connection.execute(leads.insert(), missing)
+
+
+def _known_leads(connection: Connection, lead_ids: list[str]) -> Iterable[str]:
+    for start in range(0, len(lead_ids), CHUNK):
+        chunk = lead_ids[start:start + CHUNK]
+        yield from connection.scalars(sa.select(leads.c.lead_id).where(leads.c.lead_id.in_(chunk)))
+
+
+def insert_scores(connection: Connection, records: Sequence[ScoreRecord]) -> list[int]:
+    """Insert the score rows; their ids in order."""
+    rows = [score_row(record) for record in records]
+    if connection.dialect.insert_executemany_returning_sort_by_parameter_order:
+        statement = lead_scores.insert().returning(lead_scores.c.id, sort_by_parameter_order=True)
+        return [int(i) for i in connection.scalars(statement, rows)]
+    return [int(connection.execute(lead_scores.insert(), row).inserted_primary_key[0]) for row in rows]
+
+
+def score_row(record: ScoreRecord) -> dict[str, Any]:
+    """The lead_scores columns of a record (a StoredScore's id left out)."""
+    return {column: getattr(record, column) for column in SCORE_COLUMNS}
+
+
+def move_latest(connection: Connection, records: Sequence[ScoreRecord], ids: Sequence[int]) -> None:
+    """Point each lead at its newest score, unless another writer already logged a newer one."""
+    newest: dict[str, dict[str, Any]] = {}
+    for record, score_id in zip(records, ids, strict=True):
+        newest[record.lead_id] = {"b_lead": record.lead_id, "b_id": score_id, "b_time": record.scored_at}
+    at = sa.bindparam("b_time", type_=UtcDateTime())
+    statement = (sa.update(leads)
+                 .where(leads.c.lead_id == sa.bindparam("b_lead"),
+                        sa.or_(leads.c.latest_scored_at.is_(None), leads.c.latest_scored_at <= at))
+                 .values(latest_score_id=sa.bindparam("b_id"), latest_scored_at=at))
+    connection.execute(statement, list(newest.values()))
+
+
+def lead_history(store: LeadStore, lead_id: str, limit: int = 20) -> LeadHistory:
+    """A lead's newest `limit` scores and all its outcomes, newest first; UnknownLead if never scored."""
+    with store.transaction() as connection:
+        first = connection.scalar(sa.select(leads.c.first_scored_at).where(leads.c.lead_id == lead_id))
+        if first is None:
+            raise UnknownLead(lead_id)
+        scores = connection.execute(
+            sa.select(lead_scores).where(lead_scores.c.lead_id == lead_id)
+            .order_by(lead_scores.c.scored_at.desc(), lead_scores.c.id.desc()).limit(limit))
+        outcomes = connection.execute(
+            sa.select(lead_outcomes).where(lead_outcomes.c.lead_id == lead_id)
+            .order_by(lead_outcomes.c.recorded_at.desc(), lead_outcomes.c.id.desc()))
+        return LeadHistory(lead_id, first, [stored_score(row) for row in scores],
+                           [stored_outcome(row) for row in outcomes])
+
+
+def stored_score(row: Row[Any]) -> StoredScore:
+    """A lead_scores row as a record."""
+    return StoredScore(**row._asdict())
+
+
+def stored_outcome(row: Row[Any]) -> StoredOutcome:
+    """A lead_outcomes row as a record (storage-only columns left out)."""
+    values = row._asdict()
+    return StoredOutcome(id=values["id"], lead_id=values["lead_id"], outcome=values["outcome"],
+                         closed_on=values["closed_on"], call_back_on=values["call_back_on"],
+                         score_was_wrong=values["score_was_wrong"], comment=values["comment"],
+                         recorded_at=values["recorded_at"], score_id=values["score_id"])

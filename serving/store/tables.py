@@ -1,0 +1,123 @@
+"""The lead store's tables (SQLAlchemy Core): leads, their scores and their outcomes.
+
+The schema itself is created and changed only by the Alembic revisions in `migrations/versions`;
+these definitions are what the code reads and writes, and a test checks that they match the migrated
+schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import DateTime, TypeDecorator
+
+VERSION_TABLE = "lead_store_version"  # not `alembic_version`: the store may share a database with MLflow
+OUTCOMES = ("won", "lost", "recycled")
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Id = BigInteger().with_variant(Integer, "sqlite")  # SQLite auto-increments only an INTEGER primary key
+Document = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC time on every backend (SQLite keeps naive UTC text, PostgreSQL timestamptz)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"time {value.isoformat()} has no time zone: the lead store keeps aware UTC times")
+        value = value.astimezone(dt.UTC)
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+metadata = MetaData(naming_convention=NAMING)
+
+leads = Table(
+    "leads",
+    metadata,
+    Column("lead_id", String(200), primary_key=True),
+    Column("first_scored_at", UtcDateTime(), nullable=False),
+    # Kept by the writers in the same transaction as the rows they point at, so "latest" is one join.
+    Column("latest_score_id", Id, nullable=True),
+    Column("latest_scored_at", UtcDateTime(), nullable=True),
+    Column("latest_outcome_id", Id, nullable=True),
+)
+
+lead_scores = Table(
+    "lead_scores",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("lead_id", String(200), ForeignKey("leads.lead_id"), nullable=False),
+    Column("scored_at", UtcDateTime(), nullable=False),
+    Column("probability", Float(), nullable=False),
+    Column("grade", String(16), nullable=False),
+    Column("model_grade", String(16), nullable=False),
+    Column("label", String(100), nullable=False),
+    Column("disqualified", Boolean(), nullable=False),
+    Column("deciding_rule", String(200), nullable=True),
+    Column("rules", Document, nullable=False),
+    Column("reasons", Document, nullable=False),
+    Column("contributions", Document, nullable=True),
+    Column("model_version", String(300), nullable=False),
+    Column("agreement_version", String(100), nullable=False),
+    Column("input_hash", String(64), nullable=False),
+    Column("fields", Document, nullable=False),
+    Column("personal", Document, nullable=False),
+    Column("source", String(500), nullable=True),
+    Index(None, "lead_id", "scored_at"),
+)
+
+lead_outcomes = Table(
+    "lead_outcomes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("lead_id", String(200), ForeignKey("leads.lead_id"), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    # "final" for won and lost (one per lead), "recycled:<digest of the payload>" for a recycle,
+    # so the database itself refuses a duplicate even when two replicas race.
+    Column("dedupe_key", String(80), nullable=False),
+    Column("closed_on", Date(), nullable=True),
+    Column("call_back_on", Date(), nullable=True),
+    Column("call_back_at", UtcDateTime(), nullable=True),
+    Column("score_was_wrong", Boolean(), nullable=True),
+    Column("comment", Text(), nullable=True),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("score_id", Id, ForeignKey("lead_scores.id"), nullable=True),
+    UniqueConstraint("lead_id", "dedupe_key"),
+    CheckConstraint("outcome IN ('won', 'lost', 'recycled')", name="outcome"),
+)
