@@ -40,5 +40,9 @@ bench-train: $(STAMP)
 bench-serve: $(STAMP)
 	$(BIN)/python -m benchmarks.serve
 
+# Marketing report from the demo history and the @champion (run `make train` first).
+report: $(STAMP) $(DEMO_DATA)
+	$(BIN)/leadscore report --profile $(PROFILE) --agreement $(AGREEMENT) --out reports
+
 clean:
 	rm -rf data/demo mlflow.db mlartifacts reports

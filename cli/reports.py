@@ -9,7 +9,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from features.profile import Profile, ProfileError, load_profile
 from features.source import HistoryError, load_history
@@ -29,7 +31,8 @@ DEMO_PROFILE, DEMO_AGREEMENT = Path("profiles/demo.yaml"), Path("agreements/demo
 
 def fail(message: str) -> None:
     """Print a one-line error and exit non-zero."""
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True, markup=True)
+    # escaped: a value in the message such as '[b]' would otherwise be read as rich markup and vanish
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=1)
 
 
@@ -77,7 +80,8 @@ def agreement_impact(
 def print_impact(impact: Impact, console: Console, model: str) -> None:
     """The what-if as rich tables: grades, won deals that move, and the proposed rules."""
     console.print(f"Proposed {impact.proposed_version} against current {impact.current_version} on "
-                  f"{impact.leads:,} closed leads ({impact.won:,} won), scored by {model}", highlight=False)
+                  f"{impact.leads:,} closed leads ({impact.won:,} won), scored by {model}", highlight=False,
+                  soft_wrap=True)
     console.print(grade_table(impact))
     for title, deals in (("Won deals the proposal would disqualify", impact.newly_disqualified),
                          ("Won deals the proposal grades lower (not disqualified)", impact.downgraded),
@@ -85,7 +89,8 @@ def print_impact(impact: Impact, console: Console, model: str) -> None:
         console.print(deals_table(title, deals))
     console.print(rules_table(impact))
     if impact.removed_rules:
-        console.print(f"Rules the proposal drops: {', '.join(impact.removed_rules)}", highlight=False)
+        console.print(f"Rules the proposal drops: {', '.join(impact.removed_rules)}", highlight=False,
+                      soft_wrap=True)
 
 
 def grade_table(impact: Impact) -> Table:
@@ -107,7 +112,7 @@ def deals_table(title: str, deals: WonDeals) -> Table:
     for column in ("lead", "grade now", "grade proposed", "decided by"):
         table.add_column(column)
     for deal in deals.listed:
-        table.add_row(deal.lead_id, deal.before, deal.after, deal.rule or "the grade thresholds")
+        table.add_row(Text(deal.lead_id), deal.before, deal.after, deal.rule or "the grade thresholds")
     return table
 
 
@@ -148,7 +153,8 @@ def report(
         fail(str(exc))
     total = funnel.total
     err.print(f"wrote {json_path} and {html_path}: {total.leads:,} leads, {total.won:,} won, "
-              f"{total.lost:,} lost, {total.open:,} open, win rate {percent(total.win_rate)}", highlight=False)
+              f"{total.lost:,} lost, {total.open:,} open, win rate {percent(total.win_rate)}",
+              highlight=False, soft_wrap=True)
 
 
 def parse_period(start: str | None, end: str | None) -> tuple[dt.date | None, dt.date | None]:

@@ -32,12 +32,13 @@ class History:
     frame: pd.DataFrame
     won: np.ndarray
     time: pd.Series
+    in_time_order: bool = True
 
     @property
     def closed(self) -> History:
         """Only the leads with a known outcome."""
         mask = ~np.isnan(self.won)
-        return History(self.frame[mask], self.won[mask], self.time[mask])
+        return History(self.frame[mask], self.won[mask], self.time[mask], self.in_time_order)
 
     @property
     def open(self) -> pd.DataFrame:
@@ -59,7 +60,7 @@ def load_history(profile: Profile, data: str | Path | None = None) -> History:
     time = lead_time(raw, profile, open_leads=np.isnan(won))
     order = np.argsort(time.to_numpy(), kind="stable")
     frame, time = frame.iloc[order].reset_index(drop=True), time.iloc[order].reset_index(drop=True)
-    return History(frame, won[order], time)
+    return History(frame, won[order], time, in_time_order=bool((np.diff(order) > 0).all()))
 
 
 def read_source(profile: Profile, data: str | Path | None = None) -> pd.DataFrame:

@@ -16,9 +16,12 @@ from fastapi.responses import JSONResponse
 from features.profile import Profile, load_profile
 from models.registry import Registry
 from serving.champion import ChampionHolder
+from serving.lead_routes import build_lead_router
 from serving.limits import BodyLimit
 from serving.routes import build_admin_router, build_router
+from serving.scorelog import ScoreLog
 from serving.settings import Settings
+from serving.store.database import LeadStore
 
 log = logging.getLogger("leadscore")
 
@@ -32,8 +35,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Scores leads: a calibrated P(won), the rules sales and marketing agreed, a grade "
                               "and an explanation for the seller.")
     app.state.settings, app.state.profile, app.state.holder = settings, profile, holder
+    app.state.lead_store = LeadStore(settings.lead_store_url)
+    app.state.score_log = ScoreLog(app.state.lead_store, profile, settings.source_field)
     app.include_router(build_admin_router())
     app.include_router(build_router(profile, settings, example_lead(profile)))
+    app.include_router(build_lead_router())
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     return app
@@ -66,8 +72,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     for problem in holder.status().problems:
         log.warning("not ready: %s", problem)
     holder.start(settings.reload_seconds)
+    app.state.score_log.open()  # an unreachable store leaves the log degraded, never stops the scorer
     yield
     holder.stop()
+    app.state.score_log.close()
 
 
 def example_lead(profile: Profile) -> dict[str, Any]:

@@ -62,11 +62,15 @@ def build_router(profile: Profile, settings: Settings, example: dict[str, Any]) 
                  summary="Score, grade and explain one lead")
     def score(request: Request, lead: Lead) -> ScoreOut:  # type: ignore[valid-type]
         scorer = current_scorer(request)
+        fields = lead_fields(lead)
         try:
-            result = scorer.score_one(lead_fields(lead))
+            result = scorer.score_one(fields)
         except FieldProblem as problem:
             raise field_error(problem) from None
-        return to_out(result, scorer, sorted(lead.model_extra or {}), datetime.now(UTC))
+        now = datetime.now(UTC)
+        out = to_out(result, scorer, sorted(lead.model_extra or {}), now)
+        out.logged = request.app.state.score_log.record(scorer, [fields], [result], now)
+        return out
 
     @router.post("/v1/score/batch", response_model=BatchOut, responses=ERRORS, dependencies=[scoring_key],
                  summary=f"Score many leads (at most {settings.max_batch} a call)")
@@ -79,6 +83,9 @@ def build_router(profile: Profile, settings: Settings, example: dict[str, Any]) 
             raise field_error(problem) from None
         now = datetime.now(UTC)
         outs = [to_out(r, scorer, sorted(lead.model_extra or {}), now) for r, lead in zip(results, batch.leads)]
+        logged = request.app.state.score_log.record(scorer, leads, results, now, explained=explain)
+        for out in outs:
+            out.logged = logged
         return BatchOut(results=outs, count=len(outs))
 
     return router
@@ -100,7 +107,7 @@ def build_admin_router() -> APIRouter:
     @router.get("/ready", response_model=ReadyOut, responses={503: {"model": ReadyOut}},
                 summary="A champion and an agreement are loaded")
     def ready(request: Request, response: Response) -> ReadyOut:
-        out = _ready(request.app.state.holder)
+        out = _ready(request.app.state.holder, request.app.state.score_log.problems())
         if not out.ready:
             response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
         return out
@@ -120,12 +127,12 @@ def build_admin_router() -> APIRouter:
     def reload(request: Request) -> ReloadOut:
         holder: ChampionHolder = request.app.state.holder
         changed = holder.refresh()
-        return ReloadOut(changed=changed, status=_ready(holder))
+        return ReloadOut(changed=changed, status=_ready(holder, request.app.state.score_log.problems()))
 
     return router
 
 
-def _ready(holder: ChampionHolder) -> ReadyOut:
-    status_ = holder.status()
+def _ready(holder: ChampionHolder, log_problems: list[str]) -> ReadyOut:
+    status_ = holder.status()  # a degraded score log is a problem, not unreadiness: scoring still works
     return ReadyOut(ready=status_.ready, model_version=status_.model_version,
-                    agreement_version=status_.agreement_version, problems=list(status_.problems))
+                    agreement_version=status_.agreement_version, problems=[*status_.problems, *log_problems])

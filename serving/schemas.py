@@ -92,6 +92,8 @@ class ScoreOut(BaseModel):
     model_version: str
     agreement_version: str
     scored_at: dt.datetime
+    logged: bool = Field(True, description="The score was written to the lead store before this answer; false "
+                                           "while the store is unavailable (see /ready).")
 
 
 class BatchOut(BaseModel):

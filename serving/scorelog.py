@@ -50,6 +50,9 @@ class ScoreLog:
 
     def open(self) -> None:
         """Open the store at start-up; when it is unreachable, start degraded and retry on later scores."""
+        if self.source_field and self.source_field not in self.profile.lead_fields:
+            log.warning("LEADSCORE_SOURCE_FIELD %r is not a field of profile %r: leads are logged without a source",
+                        self.source_field, self.profile.name)
         try:
             self.store.open()
         except StoreError as exc:

@@ -43,16 +43,20 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: object) -> object:
         return _split_keys(value)
 
-    @field_validator("store_url", mode="before")
+    @field_validator("store_url", "source_field", mode="before")
     @classmethod
-    def _store_url(cls, value: object) -> object:
-        if isinstance(value, str) and value.strip():
+    def _blank_is_none(cls, value: object) -> object:
+        return (value.strip() or None) if isinstance(value, str) else value
+
+    @field_validator("store_url")
+    @classmethod
+    def _sqlalchemy_url(cls, value: str | None) -> str | None:
+        if value is not None:
             try:
-                make_url(value.strip())
+                make_url(value)
             except ArgumentError:
                 raise ValueError(f"LEADSCORE_STORE_URL {value!r} is not an SQLAlchemy URL") from None
-            return value.strip()
-        return None if value == "" else value
+        return value
 
     @property
     def keys_configured(self) -> bool:

@@ -17,6 +17,16 @@ DEMO_PROFILE = ROOT / "profiles" / "demo.yaml"
 DEMO_AGREEMENT = ROOT / "agreements" / "demo.yaml"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def lead_store_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """LEADSCORE_DATA_DIR in a temporary folder, so no app or server a test starts writes data/leads.db."""
+    folder = tmp_path_factory.mktemp("lead-store")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LEADSCORE_DATA_DIR", str(folder))
+        patch.delenv("LEADSCORE_STORE_URL", raising=False)
+        yield folder
+
+
 @pytest.fixture(scope="session")
 def demo_profile() -> Profile:
     return load_profile(DEMO_PROFILE)

@@ -24,6 +24,7 @@ from models.tracking import tracking_uri, use_experiment
 from training import plots
 from training.baseline import fit_baseline, predict_baseline
 from training.card import Evaluation, build_card
+from training.checks import DataChecks, deduplicate, label_shift
 from training.drift import drift_report
 from training.evaluation import (
     bootstrap_auc_interval,
@@ -75,7 +76,7 @@ def run_training(options: TrainOptions, steps: Steps | None = None) -> TrainResu
     profile = load_profile(options.profile)
     with steps.step("load", "Loading history"):
         history = load_history(profile, options.data)
-    closed = history.closed
+    closed, checks = deduplicate(history.closed, profile.id)
     check_minimums(closed, profile)
     split = split_history(closed, options)
     refused = after_outcome_refusals(profile) + screen_features(
@@ -89,12 +90,22 @@ def run_training(options: TrainOptions, steps: Steps | None = None) -> TrainResu
         evaluation, holdout_p = evaluate_models(estimator, split, baseline_p, options.grades or DEFAULT_GRADES)
     card = describe_model(build_card(profile, split, estimator, refused, evaluation, steps.timings, len(history.open)),
                           estimator, split.holdout.won, holdout_p)
+    card["data_checks"] = report_checks(steps, label_shift(closed, checks), evaluation).as_dict()
     with steps.step("log", "Logging the run and registering the model in MLflow"):
         version, run_id = log_run(profile, options, estimator, split, card, holdout_p, baseline_p)
     with steps.step("gate", "Comparing with the champion"):
         decision, champion = promote(Registry(options.tracking_uri or tracking_uri(), profile.registered_model),
                                      version, split, Contender(evaluation.model, evaluation.signal), options.force)
     return TrainResult(version, decision, Contender(evaluation.model, evaluation.signal), champion, card, run_id)
+
+
+def report_checks(steps: Steps, checks: DataChecks, evaluation: Evaluation) -> DataChecks:
+    """Add unseen holdout categories to the data checks and print every warning."""
+    checks.warnings += [f"holdout values never seen in training for {name}: {values}"
+                        for name, values in evaluation.drift["new_categories"].items()]
+    for warning in checks.warnings:
+        steps.note(f"[yellow]check[/yellow] {warning}")
+    return checks
 
 
 def check_minimums(closed: History, profile: Profile) -> None:

@@ -20,7 +20,7 @@ from training.job import TrainResult
 
 SCORE_KEYS = {"lead_id", "probability", "score", "grade", "label", "model_grade", "disqualified", "deciding_rule",
               "rules", "reasons", "explanation", "missing", "ignored_fields", "suggestions", "model_version",
-              "agreement_version", "scored_at"}
+              "agreement_version", "scored_at", "logged"}
 JSON_TYPES = {FeatureKind.numeric: "number", FeatureKind.boolean: "boolean", FeatureKind.categorical: "string"}
 
 
