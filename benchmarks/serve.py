@@ -42,7 +42,7 @@ CONCURRENCY = 8
 BATCH = 10_000
 TARGETS = {"p50_ms": 2.0, "p99_ms": 8.0, "ratio": 5.0, "batch_plain": 50_000.0, "batch_explained": 3_000.0}
 
-console = Console()
+console = Console(width=130)
 app = typer.Typer(add_completion=False)
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from cli.console import err, fail
 from cli.reports import agreement_impact, report
 from features.profile import ProfileError, load_profile
 from features.source import HistoryError
@@ -18,14 +18,7 @@ from models.registry import CHAMPION, Registry, RegistryError
 from models.tracking import tracking_uri
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Lead prioritisation: train, inspect, score.")
-err = Console(stderr=True)
 USER_ERRORS = (ProfileError, HistoryError, ModelLoadError, RegistryError, ValueError)
-
-
-def fail(message: str) -> None:
-    """Print a one-line error and exit non-zero."""
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code=1)
 
 
 @app.command()

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from cli.console import err, fail
 from features.profile import Profile, ProfileError, load_profile
 from features.source import HistoryError, load_history
 from models.agreement import AgreementError, load_agreement
@@ -23,17 +23,9 @@ from models.registry import CHAMPION, LeadModel, Registry, RegistryError
 from models.report_html import percent, write_report
 from models.tracking import tracking_uri
 
-err = Console(stderr=True)
 USER_ERRORS = (ProfileError, HistoryError, AgreementError, FunnelError, ModelLoadError, RegistryError,
                ValueError, OSError)
 DEMO_PROFILE, DEMO_AGREEMENT = Path("profiles/demo.yaml"), Path("agreements/demo.yaml")
-
-
-def fail(message: str) -> None:
-    """Print a one-line error and exit non-zero."""
-    # escaped: a value in the message such as '[b]' would otherwise be read as rich markup and vanish
-    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code=1)
 
 
 def champion(profile: Profile) -> LeadModel:
@@ -42,13 +34,14 @@ def champion(profile: Profile) -> LeadModel:
     model = registry.load_alias(CHAMPION)
     if model is None:
         fail(f"no @{CHAMPION} for {registry.name} in {registry.tracking_uri}: run `make train` first")
-    return model  # type: ignore[return-value]  # fail() never returns
+    return model
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:
     """Strict JSON (no NaN), parent folders created."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, indent=2, allow_nan=False, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(payload, indent=2, allow_nan=False, ensure_ascii=False)
+    path.write_text(text + "\n", encoding="utf-8")
 
 
 # --- agreement-impact ---------------------------------------------------------------------------
@@ -59,7 +52,7 @@ def agreement_impact(
     current: Annotated[Path, typer.Option(help="The agreement in force.")] = DEMO_AGREEMENT,
     profile: Annotated[Path, typer.Option(help="Dataset profile (YAML).")] = DEMO_PROFILE,
     data: Annotated[Path | None, typer.Option(help="History file instead of the profile's source.")] = None,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures as JSON here.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures as JSON.")] = None,
 ) -> None:
     """Compare a proposed agreement with the current one on closed history scored by the champion."""
     try:
@@ -86,7 +79,7 @@ def print_impact(impact: Impact, console: Console, model: str) -> None:
     for title, deals in (("Won deals the proposal would disqualify", impact.newly_disqualified),
                          ("Won deals the proposal grades lower (not disqualified)", impact.downgraded),
                          ("Won deals the proposal grades higher", impact.upgraded)):
-        console.print(deals_table(title, deals))
+        console.print(deals_table(title, deals) if deals.count else f"{title}: none", highlight=False)
     console.print(rules_table(impact))
     if impact.removed_rules:
         console.print(f"Rules the proposal drops: {', '.join(impact.removed_rules)}", highlight=False,
@@ -101,7 +94,8 @@ def grade_table(impact: Impact) -> Table:
         table.add_column(column, justify="left" if column == "grade" else "right")
     for shift in impact.grades:
         table.add_row(shift.grade, f"{shift.before:,}", percent(shift.share_before), f"{shift.after:,}",
-                      percent(shift.share_after), percent(shift.win_rate_before), percent(shift.win_rate_after))
+                      percent(shift.share_after), percent(shift.win_rate_before),
+                      percent(shift.win_rate_after))
     return table
 
 

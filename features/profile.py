@@ -36,6 +36,14 @@ class Join(_Strict):
     value_maps: dict[str, dict[Any, Any]] = Field(default_factory=dict)  # keys may be numbers (999: null)
     read: dict[str, Any] = Field(default_factory=dict)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on(cls, data: Any) -> Any:
+        # YAML 1.1 reads an unquoted `on:` key as the boolean true; take it as the join column.
+        if isinstance(data, dict) and True in data and "on" not in data:
+            return {("on" if key is True else key): value for key, value in data.items()}
+        return data
+
 
 class Source(_Strict):
     """Where the history lives: a CSV or Parquet file, or an SQL table or query."""
@@ -190,8 +198,9 @@ class Training(_Strict):
     params: dict[str, Any] = Field(default_factory=dict)  # LightGBM overrides (trees and hybrid)
     linear_c: list[Annotated[float, Field(gt=0)]] = Field(
         default_factory=lambda: list(DEFAULT_LINEAR_C), min_length=1)  # C chosen by time-ordered folds
-    refit: bool = False
+    refit: bool = True  # refit on train + validation once early stopping and C are chosen
     calibration: Literal["sigmoid", "isotonic"] | None = None
+    calibrate_on: Literal["valid", "cross_fit"] = "valid"  # cross_fit: out-of-fold margins of the refit model
 
     @field_validator("params")
     @classmethod
@@ -200,6 +209,12 @@ class Training(_Strict):
         if reserved:
             raise ValueError(f"{reserved} are set by the estimator (use a feature's 'monotone' for constraints)")
         return value
+
+    @model_validator(mode="after")
+    def _cross_fit_refits(self) -> Training:
+        if self.calibrate_on == "cross_fit" and not self.refit:
+            raise ValueError("calibrate_on: cross_fit calibrates the refitted model, so it needs refit: true")
+        return self
 
 
 class Profile(_Strict):

@@ -402,7 +402,7 @@ def as_datetime(value: Any) -> dt.datetime | None:
         if is_missing(value):
             return None
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc)
+            value = value.astimezone(dt.UTC)
         return dt.datetime.combine(value.date(), value.time())  # plain datetime: equal ones hash equal
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)

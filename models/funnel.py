@@ -96,7 +96,8 @@ class RuleCost:
         """A JSON-ready view."""
         counts = self.outcomes.to_dict()
         del counts["key"]
-        return {"id": self.id, "effect": self.effect, "text": self.text, "caught": counts.pop("leads"), **counts}
+        caught = counts.pop("leads")
+        return {"id": self.id, "effect": self.effect, "text": self.text, "caught": caught, **counts}
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,7 +307,8 @@ def calibration(probabilities: np.ndarray, outcome: np.ndarray, agreement: Agree
     for rank, letter in enumerate(agreement.letters):
         inside = ranks == rank
         mean = float(p[inside].mean()) if inside.any() else None
-        bands.append(Band(letter, lowers[rank], uppers[rank], int(inside.sum()), int(won[inside].sum()), mean))
+        bands.append(Band(letter, lowers[rank], uppers[rank], int(inside.sum()), int(won[inside].sum()),
+                          mean))
     return tuple(bands)
 
 

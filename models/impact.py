@@ -179,7 +179,8 @@ def closed_outcomes(won: np.ndarray, rows: int) -> np.ndarray:
     if len(values) != rows:
         raise ValueError(f"{len(values)} outcomes for {rows} leads")
     if np.isnan(values).any():
-        raise ValueError(f"{int(np.isnan(values).sum())} leads are still open: the what-if needs closed leads")
+        open_leads = int(np.isnan(values).sum())
+        raise ValueError(f"{open_leads} leads are still open: the what-if needs closed leads")
     return values == 1.0
 
 
@@ -196,7 +197,8 @@ def grade_shifts(before: pd.Series, after: pd.Series, won: np.ndarray,
     for letter in sorted(set(letters)):
         was, will = old == letter, new == letter
         shifts.append(GradeShift(letter, int(was.sum()), int(will.sum()), int((was & won).sum()),
-                                 int((will & won).sum()), float(was.sum() / total), float(will.sum() / total)))
+                                 int((will & won).sum()), float(was.sum() / total),
+                                 float(will.sum() / total)))
     return tuple(shifts)
 
 

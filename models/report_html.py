@@ -55,7 +55,7 @@ def win_rate_plot(rows: Sequence[Outcomes], title: str, horizontal: bool = False
     keys = [row.key for row in rows]
     rates = [100 * (row.win_rate or 0.0) for row in rows]
     bars = (axes.barh if horizontal else axes.bar)(keys, rates, color=WON_COLOUR)
-    labels = [f"{row.won}/{row.closed}" if row.closed else "n/a" for row in rows]
+    labels = [f"{row.won:,}/{row.closed:,}" if row.closed else "n/a" for row in rows]
     axes.bar_label(bars, labels=labels, padding=2, fontsize=8)
     if horizontal:
         axes.invert_yaxis()  # most leads at the top, as in the table
@@ -81,8 +81,8 @@ def rule_cost_plot(funnel: Funnel) -> Figure:
     ids = [rule.id for rule in rules]
     caught = caught_axes.barh(ids, [rule.caught for rule in rules], color=LEAD_COLOUR)
     won = won_axes.barh(ids, [rule.outcomes.won for rule in rules], color=WON_COLOUR)
-    caught_axes.bar_label(caught, padding=2, fontsize=8)
-    won_axes.bar_label(won, padding=2, fontsize=8)
+    caught_axes.bar_label(caught, fmt="{:,.0f}", padding=2, fontsize=8)
+    won_axes.bar_label(won, fmt="{:,.0f}", padding=2, fontsize=8)
     caught_axes.invert_yaxis()
     caught_axes.set(title="leads caught", xlabel="leads")
     won_axes.set(title="won deals among them", xlabel="won deals")
@@ -147,11 +147,12 @@ def _template() -> jinja2.Template:
 def render_report(funnel: Funnel, title: str = "Lead funnel: closed-loop report",
                   generated: dt.datetime | None = None) -> str:
     """The whole report as one HTML page."""
-    generated = generated or dt.datetime.now(dt.timezone.utc)
+    generated = generated or dt.datetime.now(dt.UTC)
     return _template().render(
         title=title, funnel=funnel, figures=report_figures(funnel),
         period=_period(funnel), generated=generated.strftime("%Y-%m-%d %H:%M %Z").strip(),
-        breakdowns=[("Lead source", funnel.by_source, "source"), ("Campaign", funnel.by_campaign, "campaign")],
+        breakdowns=[("Lead source", funnel.by_source, "source"),
+                    ("Campaign", funnel.by_campaign, "campaign")],
     )
 
 
@@ -215,9 +216,10 @@ TEMPLATE = """\
     <th>win rate</th></tr></thead>
   <tbody>
   {% for row in rows %}
-    <tr><td>{{ row.key }}</td><td class="n">{{ row.leads | count }}</td><td class="n">{{ row.won | count }}</td>
-      <td class="n">{{ row.lost | count }}</td><td class="n">{{ row.recycled | count }}</td>
-      <td class="n">{{ row.open | count }}</td><td class="n">{{ row.win_rate | percent }}</td></tr>
+    <tr><td>{{ row.key }}</td><td class="n">{{ row.leads | count }}</td>
+      <td class="n">{{ row.won | count }}</td><td class="n">{{ row.lost | count }}</td>
+      <td class="n">{{ row.recycled | count }}</td><td class="n">{{ row.open | count }}</td>
+      <td class="n">{{ row.win_rate | percent }}</td></tr>
   {% else %}
     <tr><td colspan="7">no leads</td></tr>
   {% endfor %}
@@ -245,7 +247,8 @@ TEMPLATE = """\
   {% for rule in funnel.rules %}
     <tr><td>{{ rule.id }}</td><td>{{ rule.effect or "not in this agreement" }}</td>
       <td class="n">{{ rule.caught | count }}</td><td class="n">{{ rule.outcomes.won | count }}</td>
-      <td class="n">{{ rule.outcomes.lost | count }}</td><td class="n">{{ rule.outcomes.win_rate | percent }}</td>
+      <td class="n">{{ rule.outcomes.lost | count }}</td>
+      <td class="n">{{ rule.outcomes.win_rate | percent }}</td>
       <td>{{ rule.text or "" }}</td></tr>
   {% else %}
     <tr><td colspan="7">the agreement has no rules</td></tr>
@@ -264,7 +267,8 @@ TEMPLATE = """\
   {% for band in funnel.calibration %}
     <tr><td>{{ band.grade }}</td><td>{{ band.lower | percent(0) }} – {{ band.upper | percent(0) }}</td>
       <td class="n">{{ band.leads | count }}</td><td class="n">{{ band.won | count }}</td>
-      <td class="n">{{ band.mean_probability | percent }}</td><td class="n">{{ band.win_rate | percent }}</td></tr>
+      <td class="n">{{ band.mean_probability | percent }}</td>
+      <td class="n">{{ band.win_rate | percent }}</td></tr>
   {% endfor %}
   </tbody>
 </table>

@@ -11,14 +11,27 @@ from fastapi.responses import JSONResponse
 
 from features.profile import Profile
 from models.agreement import Agreement, AgreementError, load_agreement
-from serving.lead_schemas import (ConflictOut, GradeChangeOut, LeadOut, LeadPageOut, OutcomeIn, OutcomeOut,
-                                  StoredScoreOut)
+from serving.lead_schemas import (
+    ConflictOut,
+    GradeChangeOut,
+    LeadOut,
+    LeadPageOut,
+    OutcomeIn,
+    OutcomeOut,
+    StoredScoreOut,
+)
 from serving.schemas import ErrorOut
 from serving.security import scoring_key
 from serving.store.changes import grade_change
 from serving.store.database import LeadStore
-from serving.store.errors import (InvalidOutcome, OutcomeConflict, StoreConflict, StoreError, StoreUnavailable,
-                                  UnknownLead)
+from serving.store.errors import (
+    InvalidOutcome,
+    OutcomeConflict,
+    StoreConflict,
+    StoreError,
+    StoreUnavailable,
+    UnknownLead,
+)
 from serving.store.outcomes import record_outcome
 from serving.store.queue import MAX_LIMIT, list_leads
 from serving.store.records import FollowUp, LeadHistory, LeadQuery, QueueEntry

@@ -11,8 +11,18 @@ from features.encoder import FieldProblem
 from features.profile import Profile
 from models.scoring import Score, Scorer
 from serving.champion import ChampionHolder
-from serving.schemas import (BatchOut, ErrorOut, HealthOut, ReadyOut, ReasonOut, RuleOut, ScoreOut,
-                             SuggestionOut, lead_fields, lead_schema)
+from serving.schemas import (
+    BatchOut,
+    ErrorOut,
+    HealthOut,
+    ReadyOut,
+    ReasonOut,
+    RuleOut,
+    ScoreOut,
+    SuggestionOut,
+    lead_fields,
+    lead_schema,
+)
 from serving.security import admin_key, scoring_key
 from serving.settings import Settings
 

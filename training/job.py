@@ -139,7 +139,8 @@ def fit_estimator(profile: Profile, refused: list[Refusal], split: TimeSplit,
     features = [f for f in profile.features if f.name not in names]
     spec = profile.training
     estimator = PropensityEstimator(features, params=spec.params, calibration=spec.calibration or options.calibration,
-                                    kind=spec.model, linear_c=spec.linear_c, refit=spec.refit)
+                                    kind=spec.model, linear_c=spec.linear_c, refit=spec.refit,
+                                    calibrate_on=spec.calibrate_on)
     return estimator.fit(split.train.frame, split.train.won, split.valid.frame, split.valid.won)
 
 
@@ -168,7 +169,8 @@ def evaluate_models(estimator: PropensityEstimator, split: TimeSplit, baseline_p
 def describe_model(card: dict[str, Any], estimator: PropensityEstimator, won: np.ndarray,
                    p: np.ndarray) -> dict[str, Any]:
     """The card with the model's kind and the recalibration check added."""
-    card["model"].update({"kind": estimator.kind, "refit": estimator.refit, "linear_c": estimator.linear_c_})
+    card["model"].update({"kind": estimator.kind, "refit": estimator.refit, "linear_c": estimator.linear_c_,
+                          "calibrate_on": estimator.calibrate_on})
     card["recalibration"] = recalibration_check(won, p)
     return card
 

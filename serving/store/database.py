@@ -63,8 +63,8 @@ class LeadStore:
             yield
         except sa.exc.IntegrityError as exc:
             raise StoreConflict(f"lead store {self.name}: {reason(exc)}") from None
-        except (sa.exc.SQLAlchemyError, OSError, CommandError) as exc:
-            raise StoreUnavailable(self.name, reason(exc)) from None
+        except (sa.exc.DBAPIError, sa.exc.TimeoutError, OSError, CommandError) as exc:
+            raise StoreUnavailable(self.name, reason(exc)) from None  # misuse (a naive time, bad SQL) is not this
 
     def close(self) -> None:
         """Close the pooled connections."""

@@ -32,7 +32,7 @@ def add_scores(store: LeadStore, records: Sequence[ScoreRecord]) -> list[int]:
 
 
 def add_missing_leads(connection: Connection, records: Sequence[ScoreRecord]) -> None:
-    """Insert a row for each lead seen for the first time; a lead another writer just added is kept."""
+    """Insert a row for each lead seen for the first time; keep the earliest time a lead was scored."""
     first: dict[str, dt.datetime] = {}
     for record in records:
         first[record.lead_id] = min(record.scored_at, first.get(record.lead_id, record.scored_at))
@@ -40,7 +40,10 @@ def add_missing_leads(connection: Connection, records: Sequence[ScoreRecord]) ->
     dialect = connection.dialect.name
     if dialect in ("sqlite", "postgresql"):
         insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(leads)
-        connection.execute(insert.on_conflict_do_nothing(index_elements=["lead_id"]), rows)
+        earlier = insert.excluded.first_scored_at  # a replica may commit an older score late
+        connection.execute(insert.on_conflict_do_update(
+            index_elements=["lead_id"], set_={"first_scored_at": earlier},
+            where=leads.c.first_scored_at > earlier), rows)
         return
     known = set(_known_leads(connection, list(first)))
     missing = [row for row in rows if row["lead_id"] not in known]

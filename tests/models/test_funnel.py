@@ -56,7 +56,8 @@ def profile() -> Profile:
         "outcome": {"column": "result", "won": ["won"], "lost": ["lost"]},
         "time": {"column": "created_at"},
         "features": [{"name": "country", "kind": "categorical"}, {"name": "demo", "kind": "boolean"},
-                     {"name": "lead_source", "kind": "categorical"}, {"name": "campaign", "kind": "categorical"}],
+                     {"name": "lead_source", "kind": "categorical"},
+                     {"name": "campaign", "kind": "categorical"}],
     })
 
 
@@ -122,7 +123,8 @@ def test_by_campaign_puts_leads_without_one_last(funnel: Funnel) -> None:
 def test_rule_cost_lists_every_agreed_rule_then_older_ones(funnel: Funnel) -> None:
     rules = {rule.id: rule for rule in funnel.rules}
     assert list(rules) == ["xx-market", "curious", "icp", "old-rule"]
-    assert (rules["xx-market"].caught, rules["xx-market"].outcomes.won, rules["xx-market"].outcomes.lost) == (2, 1, 1)
+    market = rules["xx-market"]
+    assert (market.caught, market.outcomes.won, market.outcomes.lost) == (2, 1, 1)
     assert (rules["curious"].caught, rules["curious"].outcomes.won) == (1, 0)
     assert (rules["icp"].caught, rules["icp"].outcomes.won) == (1, 1)
     assert rules["xx-market"].effect == "disqualify" and rules["icp"].effect == "floor B"
@@ -138,7 +140,8 @@ def test_a_rule_that_never_fired_still_shows_with_zero(scored: pd.DataFrame, agr
 
 def test_calibration_per_band_of_closed_leads(funnel: Funnel) -> None:
     bands = [(b.grade, b.lower, b.upper, b.leads, b.won) for b in funnel.calibration]
-    assert bands == [("A", 0.5, 1.0, 4, 3), ("B", 0.25, 0.5, 2, 1), ("C", 0.1, 0.25, 1, 0), ("D", 0.0, 0.1, 2, 0)]
+    assert bands == [("A", 0.5, 1.0, 4, 3), ("B", 0.25, 0.5, 2, 1), ("C", 0.1, 0.25, 1, 0),
+                     ("D", 0.0, 0.1, 2, 0)]
     assert [b.mean_probability for b in funnel.calibration] == pytest.approx([0.6125, 0.30, 0.15, 0.05])
     assert [b.win_rate for b in funnel.calibration] == pytest.approx([0.75, 0.5, 0.0, 0.0])
 
@@ -158,7 +161,8 @@ def test_json_matches_the_figures(funnel: Funnel) -> None:
     assert payload["by_grade"][0] == {"key": "A", "leads": 3, "won": 2, "lost": 1, "recycled": 0, "open": 0,
                                       "win_rate": pytest.approx(2 / 3)}
     assert payload["rules"][0] == {"id": "xx-market", "effect": "disqualify", "text": "Price too high there.",
-                                   "caught": 2, "won": 1, "lost": 1, "recycled": 0, "open": 0, "win_rate": 0.5}
+                                   "caught": 2, "won": 1, "lost": 1, "recycled": 0, "open": 0,
+                                   "win_rate": 0.5}
     assert payload["agreement_version"].startswith("2026-01-01+")
 
 

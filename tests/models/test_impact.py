@@ -21,7 +21,8 @@ rules:
 """
 US_DEMO = ("  - {id: us-demo, text: US demo requests are warm., "
            "when: {all: [{field: country, eq: US}, {field: demo, eq: true}]}, then: {floor: B}}\n")
-XX_MARKET = "  - {id: xx-market, text: Price too high in XX., when: {field: country, eq: XX}, then: disqualify}\n"
+XX_MARKET = ("  - {id: xx-market, text: Price too high in XX., when: {field: country, eq: XX}, "
+             "then: disqualify}\n")
 NO_DEMO = "  - {id: no-demo, text: No demo yet., when: {field: demo, eq: false}, then: {cap: C}}\n"
 
 # id, country, demo, P(won), won
@@ -101,8 +102,9 @@ def test_each_proposed_rule_shows_what_it_catches_and_costs(impact: Impact) -> N
 def test_rule_status_compares_what_the_rule_says(profile: Profile) -> None:
     frame = pd.DataFrame(LEADS, columns=["lead_id", "country", "demo", "p", "won"])
     reworded = NO_DEMO.replace("No demo yet.", "No demo requested yet.")
-    result = compare_agreements(agreement(profile, "1", XX_MARKET, NO_DEMO), agreement(profile, "2", XX_MARKET, reworded),
-                                frame, frame["p"].to_numpy(), frame["won"].to_numpy())
+    today = agreement(profile, "1", XX_MARKET, NO_DEMO)
+    proposal = agreement(profile, "2", XX_MARKET, reworded)
+    result = compare_agreements(today, proposal, frame, frame["p"].to_numpy(), frame["won"].to_numpy())
     assert [(r.id, r.status) for r in result.rules] == [("xx-market", "unchanged"), ("no-demo", "changed")]
     assert result.newly_disqualified.count == 0 and result.downgraded.count == 0
 
@@ -119,7 +121,8 @@ def test_json_carries_the_same_figures(impact: Impact) -> None:
     payload = json.loads(json.dumps(impact.to_dict(), allow_nan=False))
     assert payload["newly_disqualified_won"]["count"] == 3
     assert payload["newly_disqualified_won"]["lead_ids"] == ["L1", "L2", "L3"]
-    assert payload["downgraded_won"]["deals"][1] == {"lead_id": "L10", "before": "B", "after": "C", "rule": None}
+    assert payload["downgraded_won"]["deals"][1] == {"lead_id": "L10", "before": "B", "after": "C",
+                                                     "rule": None}
     assert payload["grades"][2]["win_rate_after"] == pytest.approx(2 / 3)
     assert payload["rules"][0]["win_rate"] == 0.75
     assert payload["current_version"].startswith("1+") and payload["proposed_version"].startswith("2+")
@@ -130,4 +133,5 @@ def test_open_leads_are_refused(profile: Profile) -> None:
     won = frame["won"].to_numpy(dtype=float)
     won[0] = np.nan
     with pytest.raises(ValueError, match="1 leads are still open"):
-        compare_agreements(agreement(profile, "1"), agreement(profile, "2"), frame, frame["p"].to_numpy(), won)
+        compare_agreements(agreement(profile, "1"), agreement(profile, "2"), frame, frame["p"].to_numpy(),
+                           won)

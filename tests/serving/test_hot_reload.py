@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 
 from features.demo import write_demo
 from features.profile import Profile
-from models.pyfunc import ARTIFACT
 from models.propensity import BOOSTER_FILE
+from models.pyfunc import ARTIFACT
 from models.registry import CHAMPION, Registry
 from serving.app import create_app
 from serving.settings import Settings

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import mlflow
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
-import mlflow
 from features.demo import write_demo
 from features.source import load_history
 from models.registry import CHALLENGER, CHAMPION, Registry
