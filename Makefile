@@ -40,6 +40,9 @@ bench-train: $(STAMP)
 bench-serve: $(STAMP)
 	$(BIN)/python -m benchmarks.serve
 
+benchmark-quality: $(STAMP)
+	$(BIN)/python -m benchmarks.quality
+
 # Marketing report from the demo history and the @champion (run `make train` first).
 report: $(STAMP) $(DEMO_DATA)
 	$(BIN)/leadscore report --profile $(PROFILE) --agreement $(AGREEMENT) --out reports

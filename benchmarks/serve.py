@@ -143,11 +143,12 @@ def wait_ready(process: subprocess.Popen[bytes], port: int, path: str, log: Path
     raise RuntimeError(f"{name} never became ready:\n{log.read_text(errors='replace')}")
 
 
-def ours(uri: str, port: int, log: Path) -> Any:
+def ours(uri: str, port: int, log: Path) -> Any:  # the lead store goes beside the log, never into data/
     command = [sys.executable, "-m", "uvicorn", "serving.app:create_app", "--factory", "--host", "127.0.0.1",
                "--port", str(port), "--no-access-log", "--log-level", "warning"]
     env = {"LEADSCORE_PROFILE": str(PROFILE), "LEADSCORE_AGREEMENT": str(AGREEMENT), "MLFLOW_TRACKING_URI": uri,
-           "LEADSCORE_API_KEYS": "", "LEADSCORE_ADMIN_KEYS": ""}
+           "LEADSCORE_API_KEYS": "", "LEADSCORE_ADMIN_KEYS": "", "LEADSCORE_DATA_DIR": str(log.parent / "lead-store"),
+           "LEADSCORE_STORE_URL": ""}
     return server("our scorer", command, env, port, "/ready", log)
 
 
@@ -246,14 +247,14 @@ def batch_rates(uri: str, leads: list[dict[str, Any]], repeats: int) -> tuple[fl
     rates = []
     for explain in (False, True):
         scorer.score_many(leads[:200], explain=explain)
-        best = min(_timed(lambda: scorer.score_many(leads, explain=explain)) for _ in range(repeats))
+        best = min(_timed(scorer.score_many, leads, explain) for _ in range(repeats))
         rates.append(len(leads) / best)
     return rates[0], rates[1]
 
 
-def _timed(call: Any) -> float:
+def _timed(call: Any, *args: Any) -> float:
     start = time.perf_counter()
-    call()
+    call(*args)
     return time.perf_counter() - start
 
 

@@ -1,21 +1,27 @@
-"""The `leadscore` command: train, inspect the champion, make demo data."""
+"""The `leadscore` command: train, inspect the champion, score open leads, make demo data."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
+import pandas as pd
 import typer
 
 from cli.console import err, fail
 from cli.reports import agreement_impact, report
-from features.profile import ProfileError, load_profile
+from features.profile import FeatureKind, Profile, ProfileError, load_profile
 from features.source import HistoryError
+from features.values import EPOCH
 from models.propensity import ModelLoadError
 from models.registry import CHAMPION, Registry, RegistryError
 from models.tracking import tracking_uri
+
+if TYPE_CHECKING:
+    from models.agreement import Agreement
+    from models.scoring import Score
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Lead prioritisation: train, inspect, score.")
 USER_ERRORS = (ProfileError, HistoryError, ModelLoadError, RegistryError, ValueError)
@@ -80,6 +86,82 @@ def model(
                "tags": registry.version_tags(loaded.version), "card": loaded.card}
     json.dump(payload, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
+
+
+# Grades without a signed agreement: the usual bounds and no rules.
+DEFAULT_AGREEMENT = """
+version: default
+signed_off: {sales: "nobody (default grade bounds)", marketing: "nobody (default grade bounds)", date: 1970-01-01}
+grades: {A: 0.50, B: 0.25, C: 0.10}
+labels: {A: hot, B: warm, C: cold, D: not now}
+"""
+SCORE_COLUMNS = ["probability", "score", "model_grade", "grade", "label", "disqualified", "deciding_rule", "rules",
+                 "reasons", "missing", "explanation"]
+
+
+@app.command()
+def score(
+    profile: Annotated[Path, typer.Option(help="Dataset profile (YAML) whose open leads to score.")],
+    out: Annotated[Path, typer.Option(help="File to write: .csv or .parquet.")],
+    agreement: Annotated[Path | None, typer.Option(help="Agreement to grade with (default bounds A 0.5 / B 0.25 / "
+                                                        "C 0.1, no rules).")] = None,
+    data: Annotated[Path | None, typer.Option(help="History file instead of the profile's source.")] = None,
+) -> None:
+    """Score the open leads of a profile's history with the champion: probability, grade and top reasons."""
+    from models.agreement import AgreementError
+
+    if out.suffix not in (".csv", ".parquet"):
+        fail(f"--out {out}: write a .csv or .parquet file, not {out.suffix or 'a file without a suffix'}")
+    try:
+        lead_profile = load_profile(profile)
+        scored = score_open_leads(lead_profile, _agreement(agreement, lead_profile), data)
+    except (*USER_ERRORS, AgreementError) as exc:
+        fail(str(exc))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    scored.to_parquet(out, index=False) if out.suffix == ".parquet" else scored.to_csv(out, index=False)
+    err.print(f"scored {len(scored):,} open leads of {lead_profile.name} into {out}")
+
+
+def _agreement(path: Path | None, profile: Profile) -> Agreement:
+    from models.agreement import load_agreement, parse_agreement
+
+    if path is None:
+        return parse_agreement(DEFAULT_AGREEMENT, profile, source="default grade bounds")
+    return load_agreement(path, profile)
+
+
+def score_open_leads(profile: Profile, agreement: Agreement, data: Path | None = None) -> pd.DataFrame:
+    """One row per open lead: the id, the calibrated probability, the agreed grade and the reasons."""
+    from features.source import load_history
+    from models.scoring import Scorer
+
+    registry = Registry(tracking_uri(), profile.registered_model)
+    champion = registry.load_alias(CHAMPION)
+    if champion is None:
+        raise RegistryError(f"no @{CHAMPION} for {registry.name} in {registry.tracking_uri}: train it first")
+    leads = _as_read(load_history(profile, data).open, profile)
+    scores = Scorer(champion, agreement, profile).score_many(leads.to_dict("records"))
+    rows = [_score_row(item) for item in scores]
+    return pd.DataFrame({profile.id: leads[profile.id].to_numpy(),
+                         **{column: [row[column] for row in rows] for column in SCORE_COLUMNS}})
+
+
+def _as_read(open_leads: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    # The history holds dates as days since 1970; the scorer and the rules read dates.
+    leads = open_leads.reset_index(drop=True).copy()
+    for feature in profile.features:
+        if feature.kind is FeatureKind.date:
+            leads[feature.name] = EPOCH + pd.to_timedelta(leads[feature.name], unit="D")
+    return leads
+
+
+def _score_row(item: Score) -> dict[str, object]:
+    decision = item.decision
+    return {"probability": round(item.probability, 6), "score": item.score, "model_grade": decision.model_grade,
+            "grade": decision.grade, "label": decision.label, "disqualified": decision.disqualified,
+            "deciding_rule": decision.deciding_rule or "", "rules": "; ".join(rule.id for rule in decision.fired),
+            "reasons": " ".join(reason.sentence for reason in item.reasons), "missing": "; ".join(item.missing),
+            "explanation": " ".join(item.explanation)}
 
 
 # The closed-loop commands live in cli/reports.py.

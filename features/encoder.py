@@ -15,6 +15,10 @@ from features.values import ValueProblem, coerce_series, to_boolean, to_days, to
 
 OTHER = "(other)"
 OTHER_CODE = 0
+# Plain JSON values, for which a whole column can be encoded at once with the same result as one by one.
+_TEXTS = frozenset({str, type(None)})
+_NUMBERS = frozenset({float, int, type(None)})
+_BOOLEANS = frozenset({bool, type(None)})
 
 
 class FieldProblem(ValueError):
@@ -48,6 +52,20 @@ class Column:
             return to_number(value)
         except ValueProblem as exc:
             raise FieldProblem(self.name, str(exc)) from None
+
+    def encode_values(self, values: Sequence[Any]) -> np.ndarray:
+        """Many raw values to numbers, each exactly what encode_value gives (plain JSON values in one go)."""
+        kinds = set(map(type, values))
+        if self.kind is FeatureKind.categorical and kinds <= _TEXTS:
+            codes = self.codes  # to_text on text: stripped, blank is missing
+            return np.array([math.nan if v is None or not (text := v.strip()) else codes.get(text, OTHER_CODE)
+                             for v in values], dtype="float64")
+        if (self.kind is FeatureKind.numeric and kinds <= _NUMBERS) or (
+                self.kind is FeatureKind.boolean and kinds <= _BOOLEANS):
+            numbers = np.array(values, dtype="float64")  # None becomes NaN
+            if not np.isinf(numbers).any():  # infinity is refused, with encode_value's message
+                return numbers
+        return np.array([self.encode_value(value) for value in values], dtype="float64")
 
     def encode_series(self, typed: pd.Series) -> np.ndarray:
         """A coerced column to numbers (the batch path; same mapping as encode_value)."""
@@ -122,6 +140,13 @@ class FeatureEncoder:
         for i, column in enumerate(self.columns_):
             row[0, i] = column.encode_value(lead.get(column.name))
         return row
+
+    def encode_leads(self, leads: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """Many leads (mappings of raw values) to a float matrix, row for row what encode_lead gives."""
+        matrix = np.empty((len(leads), len(self.columns_)), dtype="float64")
+        for i, column in enumerate(self.columns_):
+            matrix[:, i] = column.encode_values([lead.get(column.name) for lead in leads])
+        return matrix
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready state."""

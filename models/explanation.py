@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,14 +45,16 @@ class Suggestion:
 
 def reasons(estimator: PropensityEstimator, contributions: np.ndarray, lead: Mapping[str, Any]) -> list[Reason]:
     """Strongest positive then strongest negative influences, from one row of contributions."""
-    found = []
-    for feature, column, strength in zip(estimator.features, estimator.encoder_.columns_, contributions[:-1],
-                                         strict=True):
-        if abs(strength) >= MIN_STRENGTH:
-            found.append(_reason(feature, column, float(strength), lead.get(feature.name), estimator.evidence_))
-    ups = sorted((r for r in found if r.direction == "raises"), key=lambda r: -r.strength)[:MAX_REASONS]
-    downs = sorted((r for r in found if r.direction == "lowers"), key=lambda r: -r.strength)[:MAX_REASONS]
-    return ups + downs
+    strengths = contributions[:-1].tolist()
+    # Rank on the rounded strength the seller sees (a stable sort keeps feature order between equals), then
+    # word only the reasons that are shown.
+    strong = sorted((i for i, s in enumerate(strengths) if abs(s) >= MIN_STRENGTH),
+                    key=lambda i: -round(abs(strengths[i]), 3))
+    ups, downs = [i for i in strong if strengths[i] > 0], [i for i in strong if strengths[i] < 0]
+    shown = ups[:MAX_REASONS] + downs[:MAX_REASONS]
+    features, columns = estimator.features, estimator.encoder_.columns_
+    return [_reason(features[i], columns[i], strengths[i], lead.get(features[i].name), estimator.evidence_)
+            for i in shown]
 
 
 def _reason(feature: Feature, column: Column, strength: float, raw: Any, evidence: Evidence) -> Reason:
@@ -81,17 +83,31 @@ def describe(feature: Feature, value: Any) -> str:
 
 def suggestions(estimator: PropensityEstimator, row: np.ndarray, probability: float) -> list[Suggestion]:
     """For actionable fields, the changes that would raise P(won) most (one batched prediction)."""
-    candidates = _candidates(estimator, row[0])
-    if not candidates:
-        return []
-    variants = np.repeat(row, len(candidates), axis=0)
-    for i, (index, number) in enumerate(candidates):
-        variants[i, index] = number
-    new = estimator.probability(estimator.margin(variants))
+    return suggestions_many(estimator, row, [probability])[0]
+
+
+def suggestions_many(estimator: PropensityEstimator, matrix: np.ndarray,
+                     probabilities: Sequence[float]) -> list[list[Suggestion]]:
+    """`suggestions` for every row of an encoded matrix, with one prediction for all the variants."""
+    candidates = [_candidates(estimator, row) for row in matrix]
+    counts = [len(found) for found in candidates]
+    variants = np.repeat(matrix, counts, axis=0)
+    flat = [candidate for found in candidates for candidate in found]
+    if not flat:
+        return [[] for _ in candidates]
+    variants[np.arange(len(flat)), [index for index, _ in flat]] = [number for _, number in flat]
+    new = estimator.probability(estimator.margin(variants)).tolist()
+    ends = np.cumsum(counts).tolist()
+    return [_best(estimator, found, new[end - len(found):end], probability)
+            for found, end, probability in zip(candidates, ends, probabilities, strict=True)]
+
+
+def _best(estimator: PropensityEstimator, candidates: list[tuple[int, float]], new: list[float],
+          probability: float) -> list[Suggestion]:
     best: dict[int, tuple[float, float]] = {}
     for (index, number), p in zip(candidates, new, strict=True):
         if p - probability >= MIN_GAIN and p > best.get(index, (0.0, -1.0))[1]:
-            best[index] = (number, float(p))
+            best[index] = (number, p)
     ranked = sorted(best.items(), key=lambda item: -item[1][1])[:MAX_SUGGESTIONS]
     return [_suggestion(estimator, index, number, p) for index, (number, p) in ranked]
 

@@ -209,7 +209,9 @@ class PropensityEstimator:
         """Encode, fit with early stopping on the out-of-time slice and calibrate on it, then refit."""
         if self.calibrate_on == "cross_fit" and not self.refit:
             raise ValueError("calibrate_on='cross_fit' calibrates the refitted model: it needs refit=True")
-        self.encoder_ = FeatureEncoder(self.features).fit(train)
+        history = pd.concat([train, valid], ignore_index=True)
+        # A refitted model learns from the validation rows too, so it must know the categories first seen there.
+        self.encoder_ = FeatureEncoder(self.features).fit(history if self.refit else train)
         x, x_valid = self.encoder_.transform(train), self.encoder_.transform(valid)
         x_all, won_all = np.vstack([x, x_valid]), np.concatenate([won, valid_won])
         self.linear_c_ = None if self.kind == "trees" else choose_c(
@@ -220,8 +222,7 @@ class PropensityEstimator:
             weights = None if weight is None else np.concatenate(
                 [weight, valid_weight if valid_weight is not None else np.ones(len(valid_won))])
             self._refit(x_all, won_all, weights, len(won))
-        history = self.encoder_.coerce(pd.concat([train, valid], ignore_index=True))
-        self.evidence_ = Evidence.from_history(history, won_all, self.features)
+        self.evidence_ = Evidence.from_history(self.encoder_.coerce(history), won_all, self.features)
         self.importance_ = None if self.kind == "trees" else self._contribution_importance(x_all)
         return self
 
@@ -260,7 +261,8 @@ class PropensityEstimator:
                init: np.ndarray | None = None, valid_init: np.ndarray | None = None) -> lgb.Booster:
         params = {**DEFAULT_PARAMS, **self.params, "seed": self.seed, "num_threads": self._threads(len(won)),
                   "monotone_constraints": [f.monotone for f in self.features]}
-        train_set = lgb.Dataset(x, won, weight=weight, init_score=init, feature_name=self.encoder_.names,
+        train_set = lgb.Dataset(x, won, weight=weight, init_score=init,
+                                feature_name=booster_names(self.encoder_.names),
                                 categorical_feature=self.encoder_.categorical_indices)
         if valid is None:
             return lgb.train(params, train_set, num_boost_round=rounds or self.max_rounds)
@@ -352,6 +354,11 @@ class PropensityEstimator:
         return estimator
 
 
+def booster_names(names: Sequence[str]) -> list[str]:
+    """Feature names as LightGBM stores them: it writes a space as '_' (e.g. 'Lead Source' -> 'Lead_Source')."""
+    return [name.replace(" ", "_") for name in names]
+
+
 def _margin(linear: LinearPart | None, booster: lgb.Booster | None, x: np.ndarray) -> np.ndarray:
     margin = np.zeros(len(x)) if linear is None else linear.margin(x)
     if booster is not None:
@@ -365,7 +372,7 @@ def _check_parts(folder: Path, estimator: PropensityEstimator) -> None:
     """The saved parts must read the encoder's columns."""
     names = estimator.encoder_.names
     booster, linear = estimator.booster_, estimator.linear_
-    if booster is not None and booster.feature_name() != names:
+    if booster is not None and booster.feature_name() != booster_names(names):
         raise ModelLoadError(f"model in {folder}: booster features {booster.feature_name()} "
                              f"do not match the encoder's {names}")
     if booster is None and linear is None:

@@ -10,10 +10,9 @@ import numpy as np
 import pandas as pd
 
 from features.profile import Profile
-from features.values import is_missing
 from models.agreement import Agreement
-from models.explanation import Reason, Suggestion, reasons, suggestions
-from models.grading import Decision, grade_frame, grade_lead
+from models.explanation import Reason, Suggestion, reasons, suggestions, suggestions_many
+from models.grading import Decision, FiredRule, grade_frame, grade_lead
 from models.registry import LeadModel
 
 NO_SIGNAL_NOTE = ("The model finds no predictive signal in this history; the grade comes from the agreed rules "
@@ -31,6 +30,8 @@ class Score:
     suggestions: list[Suggestion] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)
+    # TreeSHAP per encoded feature, the bias last (None when not explained): kept for the score log
+    contributions: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def score(self) -> int:
@@ -51,37 +52,36 @@ class Scorer:
     def score_one(self, lead: Mapping[str, Any], explain: bool = True) -> Score:
         """One lead: TreeSHAP once gives both the margin and the reasons."""
         row = self.estimator.encoder_.encode_lead(lead)
-        if explain:
-            contributions = self.estimator.contributions(row)[0]
-            margin = float(contributions.sum())
-        else:
-            margin = float(self.estimator.margin(row)[0])
+        contributions = self.estimator.contributions(row)[0] if explain else None
+        margin = float(contributions.sum()) if contributions is not None else float(self.estimator.margin(row)[0])
         probability = float(self.estimator.probability(margin))
         decision = grade_lead(self.agreement, probability, lead)
-        found = reasons(self.estimator, contributions, lead) if explain and self.signal else []
-        helps = suggestions(self.estimator, row, probability) if explain and self.signal else []
-        return self._assemble(lead, probability, decision, found, helps)
+        found, helps = self._reasons(lead, contributions), []
+        if contributions is not None and self.signal:
+            helps = suggestions(self.estimator, row, probability)
+        missing = [self.expected[i] for i in np.flatnonzero(np.isnan(row[0]))]
+        return Score(str(lead.get("lead_id", "")), probability, decision, found, helps, missing,
+                     [*self._heading(decision), *(reason.sentence for reason in found)], contributions)
 
     def score_many(self, leads: Sequence[Mapping[str, Any]], explain: bool = True) -> list[Score]:
-        """Many leads with one encoding pass and one prediction call."""
-        frame = pd.DataFrame.from_records(list(leads), columns=self.profile.lead_fields)
-        matrix = self.estimator.encoder_.transform(frame)
-        if explain:
-            contributions = self.estimator.contributions(matrix)
-            margins = contributions.sum(axis=1)
-        else:
-            margins = self.estimator.margin(matrix)
-        probabilities = self.estimator.probability(margins)
-        return [self._one_of_many(lead, matrix[i:i + 1], float(probabilities[i]),
-                                  contributions[i] if explain else None) for i, lead in enumerate(leads)]
-
-    def _one_of_many(self, lead: Mapping[str, Any], row: np.ndarray, probability: float,
-                     contributions: np.ndarray | None) -> Score:
-        decision = grade_lead(self.agreement, probability, lead)
-        explain = contributions is not None and self.signal
-        found = reasons(self.estimator, contributions, lead) if explain else []
-        helps = suggestions(self.estimator, row, probability) if explain else []
-        return self._assemble(lead, probability, decision, found, helps)
+        """Many leads: one encoding pass, one prediction call, the agreed rules evaluated column by column."""
+        leads = list(leads)
+        if not leads:
+            return []
+        matrix = self.estimator.encoder_.encode_leads(leads)
+        contributions = self.estimator.contributions(matrix) if explain else None
+        margins = contributions.sum(axis=1) if contributions is not None else self.estimator.margin(matrix)
+        probabilities = self.estimator.probability(margins).tolist()
+        decisions = self._decisions(leads, probabilities)
+        helps = (suggestions_many(self.estimator, matrix, probabilities) if contributions is not None and self.signal
+                 else [[] for _ in leads])
+        scores = []
+        for i, (lead, missing, (decision, heading)) in enumerate(zip(leads, self._missing(matrix), decisions, strict=True)):
+            row = contributions[i] if contributions is not None else None
+            found = self._reasons(lead, row)
+            scores.append(Score(str(lead.get("lead_id", "")), probabilities[i], decision, found, helps[i], missing,
+                                [*heading, *(reason.sentence for reason in found)], row))
+        return scores
 
     def grade_table(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Probability and grade for a whole table of leads (no explanations): for batch files and what-ifs."""
@@ -90,16 +90,37 @@ class Scorer:
         graded.insert(0, "probability", probabilities)
         return graded
 
-    def _assemble(self, lead: Mapping[str, Any], probability: float, decision: Decision,
-                  found: list[Reason], helps: list[Suggestion]) -> Score:
-        missing = [name for name in self.expected if is_missing(lead.get(name))]
-        return Score(str(lead.get("lead_id", "")), probability, decision,
-                     found, helps, missing, self._explanation(decision, found))
+    def _reasons(self, lead: Mapping[str, Any], contributions: np.ndarray | None) -> list[Reason]:
+        return reasons(self.estimator, contributions, lead) if contributions is not None and self.signal else []
 
-    def _explanation(self, decision: Decision, found: list[Reason]) -> list[str]:
-        lines = [f"Grade {decision.grade} ({decision.label})."]
-        lines += [rule.text for rule in decision.fired]
-        if not self.signal:
-            lines.append(NO_SIGNAL_NOTE)
-        lines += [reason.sentence for reason in found]
-        return lines
+    def _heading(self, decision: Decision) -> list[str]:
+        """The explanation's lines before the reasons: the grade, the rules (the deciding one first)."""
+        lines = [f"Grade {decision.grade} ({decision.label}).", *(rule.text for rule in decision.fired)]
+        return [*lines, NO_SIGNAL_NOTE] if not self.signal else lines
+
+    def _missing(self, matrix: np.ndarray) -> list[list[str]]:
+        """The expected fields each row lacks (what the model read as missing); few patterns occur."""
+        patterns, inverse = np.unique(np.isnan(matrix), axis=0, return_inverse=True)
+        names = [[self.expected[i] for i in np.flatnonzero(pattern)] for pattern in patterns]
+        return [list(names[k]) for k in inverse.reshape(-1).tolist()]
+
+    def _decisions(self, leads: list[Mapping[str, Any]],
+                   probabilities: list[float]) -> list[tuple[Decision, list[str]]]:
+        """grade_lead of every lead, with each lead's explanation heading; rules are tested column by column."""
+        frame = pd.DataFrame({name: [lead.get(name) for lead in leads] for name in self.agreement.fields},
+                             index=pd.RangeIndex(len(leads)))
+        table = grade_frame(self.agreement, np.asarray(probabilities), frame)
+        checks = {check.id: check for check in self.agreement.checks}
+        columns = [table[name].tolist() for name in ("model_grade", "grade", "label", "disqualified", "deciding_rule")]
+        made: dict[tuple[Any, ...], tuple[Decision, list[str]]] = {}
+        out = []
+        for lead, rules, *row in zip(leads, table["rules"].tolist(), *columns, strict=True):
+            # a require rule names the fields this lead lacks, so those are part of what makes it distinct
+            fired = tuple((rule, checks[rule].hit(lead) if checks[rule].require else ()) for rule in rules)
+            key = (*row, fired)
+            if key not in made:
+                decision = Decision(*row[:4], tuple(FiredRule(rule, checks[rule].summary, checks[rule].text, missing)
+                                                   for rule, missing in fired), row[4])
+                made[key] = (decision, self._heading(decision))
+            out.append(made[key])
+        return out

@@ -18,6 +18,7 @@ from models.registry import Registry
 from serving.champion import ChampionHolder
 from serving.lead_routes import build_lead_router
 from serving.limits import BodyLimit
+from serving.pages.routes import install_pages
 from serving.routes import build_admin_router, build_router
 from serving.scorelog import ScoreLog
 from serving.settings import Settings
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(build_admin_router())
     app.include_router(build_router(profile, settings, example_lead(profile)))
     app.include_router(build_lead_router())
+    install_pages(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     return app

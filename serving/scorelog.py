@@ -124,7 +124,8 @@ def field_contributions(scorer: Scorer, leads: Sequence[Lead]) -> list[dict[str,
     if len(leads) == 1:
         matrix = estimator.encoder_.encode_lead(leads[0])
     else:
-        matrix = estimator.encoder_.transform(pd.DataFrame.from_records(list(leads), columns=scorer.profile.lead_fields))
+        frame = pd.DataFrame.from_records(list(leads), columns=scorer.profile.lead_fields)
+        matrix = estimator.encoder_.transform(frame)
     values = estimator.contributions(matrix)[:, :-1]  # the last column is the bias
     names = estimator.encoder_.names
     return [{name: round(float(v), 4) for name, v in zip(names, row, strict=True) if abs(v) >= TINY} for row in values]

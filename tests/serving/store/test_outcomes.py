@@ -59,7 +59,7 @@ def test_a_lead_may_be_recycled_again_and_then_won(scored: LeadStore) -> None:
     record_outcome(scored, outcome(outcome="recycled", call_back_on=IN_FOUR_MONTHS), NOON)
     later, created = record_outcome(scored, outcome(outcome="recycled", call_back_on=IN_FOUR_MONTHS + dt.timedelta(30)),
                                     NOON)
-    won, won_created = record_outcome(scored, outcome(), NOON)
+    _, won_created = record_outcome(scored, outcome(), NOON)
     assert created and won_created
     assert [o.outcome for o in lead_history(scored, "L-1").outcomes][:1] == ["won"]
     assert later.call_back_on == IN_FOUR_MONTHS + dt.timedelta(30)

@@ -30,7 +30,8 @@ def graded(store: LeadStore) -> LeadStore:
     """Six leads scored at noon: two A, two B, one C, one D."""
     add_scores(store, [
         score_record("A-low", grade="A", probability=0.55), score_record("A-high", grade="A", probability=0.8),
-        score_record("B-1", grade="B", probability=0.3, source="web_form"), score_record("B-2", grade="B", probability=0.4),
+        score_record("B-1", grade="B", probability=0.3, source="web_form"),
+        score_record("B-2", grade="B", probability=0.4),
         score_record("C-1", grade="C", probability=0.6, model_grade="A", deciding_rule="contact-data"),
         score_record("D-1", grade="D", probability=0.02)])
     return store

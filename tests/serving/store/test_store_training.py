@@ -71,7 +71,7 @@ def test_training_from_the_store_registers_a_model(make_settings: MakeSettings, 
     store_url = f"sqlite:///{tmp_path / 'data' / 'leads.db'}"
     frame = sample(demo_data)
     profile = load_profile(STORE_PROFILE)
-    leads = as_leads(frame, profile.lead_fields + ["contact_name", "email", "phone"])
+    leads = as_leads(frame, [*profile.lead_fields, "contact_name", "email", "phone"])
     with TestClient(create_app(make_settings(store_url=store_url))) as client:
         for start in range(0, len(leads), BATCH):  # oldest first, so the store's lead times keep their order
             results = client.post("/v1/score/batch?explain=false", json={"leads": leads[start:start + BATCH]})
@@ -88,5 +88,5 @@ def test_training_from_the_store_registers_a_model(make_settings: MakeSettings, 
     result = run_training(TrainOptions(profile=STORE_PROFILE, tracking_uri=tracking), Steps())
     assert result.decision.promote and result.version == "1"
     assert Registry(tracking, "leadscore-demo").version_for(CHAMPION) == "1"
-    assert sum(result.card["rows"].values()) == posted["won"] + posted["lost"]
-    assert result.card["open_leads_not_trained_on"] == LEADS - posted["won"] - posted["lost"]
+    assert sum(result.card["data"]["rows"].values()) == posted["won"] + posted["lost"]
+    assert result.card["data"]["open_leads_not_trained_on"] == LEADS - posted["won"] - posted["lost"]

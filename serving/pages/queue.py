@@ -1,0 +1,99 @@
+"""The queue page's content: one page of open leads, best grade first, with the why and the follow-up."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from urllib.parse import urlencode
+
+from models.agreement import Agreement
+from serving.pages.text import Driver, FollowUpState, Grade, drivers, follow_up_state, grade, rule_text
+from serving.store.database import LeadStore
+from serving.store.lookups import latest_sources, scores_by_id
+from serving.store.queue import list_leads
+from serving.store.records import FollowUp, LeadQuery, QueueEntry, StoredScore
+
+MAX_DRIVERS = 3
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One lead in the queue: grade, score, who, why and the follow-up."""
+
+    lead_id: str
+    company: str | None
+    grade: Grade
+    score: int
+    source: str | None
+    rule_text: str | None
+    drivers: list[Driver]
+    follow_up: FollowUpState
+
+
+@dataclass(frozen=True)
+class GradeCount:
+    """How many leads of a grade match the other filters."""
+
+    grade: Grade
+    count: int
+
+
+@dataclass(frozen=True)
+class QueueView:
+    """One page of the queue, the counts behind the filters, and the links to the next and previous pages."""
+
+    rows: list[QueueRow]
+    total: int
+    first: int
+    last: int
+    overdue: int
+    grades: list[GradeCount]
+    sources: list[str]
+    as_of: dt.datetime
+    previous_url: str | None
+    next_url: str | None
+
+
+def queue_view(store: LeadStore, agreement: Agreement, query: LeadQuery, now: dt.datetime) -> QueueView:
+    """The queue page for a query of open leads."""
+    rules = FollowUp(agreement.letters, dict(agreement.follow_up_hours))
+    page = list_leads(store, query, rules, now)
+    scores = scores_by_id(store, [entry.score_id for entry in page.entries])
+    rows = [queue_row(agreement, entry, scores.get(entry.score_id), now) for entry in page.entries]
+    overdue = list_leads(store, replace(query, overdue=True, limit=1, offset=0), rules, now).total
+    return QueueView(rows, page.total, query.offset + 1 if rows else 0, query.offset + len(rows), overdue,
+                     grade_counts(store, agreement, query, rules, now), latest_sources(store), now,
+                     *page_urls(query, page.total))
+
+
+def queue_row(agreement: Agreement, entry: QueueEntry, score: StoredScore | None, now: dt.datetime) -> QueueRow:
+    """A queue entry with its latest score's company and reasons (none when the score vanished meanwhile)."""
+    company = score.fields.get("company") if score is not None else None
+    return QueueRow(entry.lead_id, str(company) if company else None,
+                    grade(agreement, entry.grade, entry.label, entry.disqualified), round(entry.probability * 100),
+                    entry.source, rule_text(agreement, entry.deciding_rule),
+                    drivers(score.reasons)[:MAX_DRIVERS] if score is not None else [], follow_up_state(entry, now))
+
+
+def grade_counts(store: LeadStore, agreement: Agreement, query: LeadQuery, rules: FollowUp,
+                 now: dt.datetime) -> list[GradeCount]:
+    """Per agreed grade, the leads matching the query's other filters."""
+    counts = []
+    for letter in agreement.letters:
+        found = list_leads(store, replace(query, grade=letter, limit=1, offset=0), rules, now).total
+        counts.append(GradeCount(grade(agreement, letter, agreement.labels[letter]), found))
+    return counts
+
+
+def page_urls(query: LeadQuery, total: int) -> tuple[str | None, str | None]:
+    """Links to the previous and the next page under the same filters; None at either end."""
+    before = max(0, query.offset - query.limit) if query.offset > 0 else None
+    after = query.offset + query.limit if query.offset + query.limit < total else None
+    return (None if before is None else queue_url(query, before)), (None if after is None else queue_url(query, after))
+
+
+def queue_url(query: LeadQuery, offset: int) -> str:
+    """The queue page's address for a query at an offset (filters left out when unset)."""
+    params = {"grade": query.grade, "source": query.source, "overdue": "1" if query.overdue else None,
+              "limit": query.limit, "offset": offset}
+    return "/?" + urlencode({key: value for key, value in params.items() if value is not None})

@@ -1,0 +1,152 @@
+"""The seller pages' routes: GET / (the queue) and GET /leads/{lead_id}, HTML rendered on the server.
+
+The pages take the same scoring key as the API, in the X-API-Key header (never in the address, where it would
+end up in browser history and proxy logs): serve them on an internal network, or behind the CRM's proxy that
+adds the header. Without keys configured they are open, like every route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import jinja2
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request, status
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from models.agreement import Agreement
+from serving.lead_routes import Clock, Store, agreement_in_force, http_error, utc_now
+from serving.pages.lead import LeadContext, lead_view
+from serving.pages.queue import queue_view
+from serving.pages.text import percent, shown, span, when
+from serving.security import API_KEY_HEADER, key_check
+from serving.store.errors import StoreError, UnknownLead
+from serving.store.records import LeadQuery
+
+MAX_PAGE = 200
+# No script may run on these pages, whatever a lead's fields hold; styles are inline in the page.
+HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                                      "base-uri 'none'",
+           "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
+TITLES = {401: "Key required", 403: "Key refused", 404: "Lead not found", 422: "Filter not understood",
+          503: "Temporarily unavailable"}
+
+
+class PageError(Exception):
+    """A page that cannot be shown: its HTTP status, what to tell the seller, and any response headers."""
+
+    def __init__(self, status_code: int, message: str, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status_code, self.message, self.headers = status_code, message, dict(headers or {})
+
+    @classmethod
+    def of(cls, exc: HTTPException) -> PageError:
+        return cls(exc.status_code, str(exc.detail), exc.headers)
+
+
+class QueueFilters(BaseModel):
+    """The queue form: grade, source, overdue only, and the page (an empty choice means any)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    grade: str | None = None
+    source: str | None = None
+    overdue: bool = False
+    limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 50
+    offset: Annotated[int, Field(ge=0)] = 0
+
+    @field_validator("grade", "source", mode="before")
+    @classmethod
+    def _blank_is_any(cls, value: object) -> object:
+        return (value.strip() or None) if isinstance(value, str) else value
+
+    def query(self) -> LeadQuery:
+        """The open leads these filters select."""
+        return LeadQuery(status="open", overdue=True if self.overdue else None, grade=self.grade,
+                         source=self.source, limit=self.limit, offset=self.offset)
+
+
+def page_key(request: Request, key: Annotated[str | None, Depends(API_KEY_HEADER)]) -> None:
+    """The API's scoring-key check, answered as a page."""
+    try:
+        key_check(admin=False)(request, key)
+    except HTTPException as exc:
+        raise PageError.of(exc) from None
+
+
+def page_agreement(request: Request, grade: str | None = None) -> Agreement:
+    """The agreement in force; a grade filter must be one of its grades."""
+    try:
+        agreement = agreement_in_force(request)
+    except HTTPException as exc:
+        raise PageError.of(exc) from None
+    if grade is not None and grade not in agreement.letters:
+        raise PageError(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                        f"Grade {grade!r} is not one of the agreed grades {', '.join(agreement.letters)}.")
+    return agreement
+
+
+@contextmanager
+def store_errors(lead_id: str | None = None) -> Iterator[None]:
+    """The store's exceptions as pages: an unknown lead is 404, a store that is down 503."""
+    try:
+        yield
+    except UnknownLead:
+        raise PageError(status.HTTP_404_NOT_FOUND, f"No lead {lead_id!r} has ever been scored.") from None
+    except StoreError as exc:
+        raise PageError.of(http_error(exc)) from None
+
+
+def build_page_router(clock: Clock = utc_now) -> APIRouter:
+    """The queue and lead pages; `clock` is injectable for tests."""
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(page_key)])
+
+    @router.get("/", response_class=HTMLResponse)
+    def queue(request: Request, store: Store, filters: Annotated[QueueFilters, Query()]) -> HTMLResponse:
+        agreement = page_agreement(request, filters.grade)
+        with store_errors():
+            view = queue_view(store, agreement, filters.query(), clock())
+        return render(request, "queue.html", {"view": view, "filters": filters, "agreement": agreement})
+
+    @router.get("/leads/{lead_id:path}", response_class=HTMLResponse)
+    def lead(request: Request, store: Store, lead_id: Annotated[str, Path(min_length=1, max_length=200)],
+             ) -> HTMLResponse:
+        context = LeadContext(page_agreement(request), request.app.state.holder.scorer, request.app.state.profile)
+        with store_errors(lead_id):
+            view = lead_view(store, context, lead_id, clock())
+        return render(request, "lead.html", {"view": view, "agreement": context.agreement})
+
+    return router
+
+
+def page_templates() -> Jinja2Templates:
+    """The templates shipped in this package; every value is escaped, an unknown name is an error."""
+    env = jinja2.Environment(loader=jinja2.PackageLoader("serving.pages", "templates"), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(when=when, percent=percent, shown=shown, span=span)
+    return Jinja2Templates(env=env)
+
+
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = status.HTTP_200_OK,
+           headers: Mapping[str, str] | None = None) -> HTMLResponse:
+    """A template as a page, with the pages' security headers."""
+    templates: Jinja2Templates = request.app.state.page_templates
+    return templates.TemplateResponse(request, name, context, status_code, headers={**HEADERS, **(headers or {})})
+
+
+async def page_error(request: Request, exc: Exception) -> HTMLResponse:
+    """A PageError as an error page with its status."""
+    error = exc if isinstance(exc, PageError) else PageError(status.HTTP_500_INTERNAL_SERVER_ERROR, str(exc))
+    title = TITLES.get(error.status_code, "Something went wrong")
+    return render(request, "error.html", {"title": title, "message": error.message, "status_code": error.status_code},
+                  error.status_code, error.headers)
+
+
+def install_pages(app: FastAPI, clock: Clock = utc_now) -> None:
+    """Add the seller pages to the app: templates, routes, and their error pages."""
+    app.state.page_templates = page_templates()
+    app.include_router(build_page_router(clock))
+    app.add_exception_handler(PageError, page_error)
