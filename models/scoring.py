@@ -56,12 +56,9 @@ class Scorer:
         margin = float(contributions.sum()) if contributions is not None else float(self.estimator.margin(row)[0])
         probability = float(self.estimator.probability(margin))
         decision = grade_lead(self.agreement, probability, lead)
-        found, helps = self._reasons(lead, contributions), []
-        if contributions is not None and self.signal:
-            helps = suggestions(self.estimator, row, probability)
+        helps = suggestions(self.estimator, row, probability) if contributions is not None and self.signal else []
         missing = [self.expected[i] for i in np.flatnonzero(np.isnan(row[0]))]
-        return Score(str(lead.get("lead_id", "")), probability, decision, found, helps, missing,
-                     [*self._heading(decision), *(reason.sentence for reason in found)], contributions)
+        return self._assemble(lead, probability, (decision, self._heading(decision)), contributions, helps, missing)
 
     def score_many(self, leads: Sequence[Mapping[str, Any]], explain: bool = True) -> list[Score]:
         """Many leads: one encoding pass, one prediction call, the agreed rules evaluated column by column."""
@@ -75,13 +72,9 @@ class Scorer:
         decisions = self._decisions(leads, probabilities)
         helps = (suggestions_many(self.estimator, matrix, probabilities) if contributions is not None and self.signal
                  else [[] for _ in leads])
-        scores = []
-        for i, (lead, missing, (decision, heading)) in enumerate(zip(leads, self._missing(matrix), decisions, strict=True)):
-            row = contributions[i] if contributions is not None else None
-            found = self._reasons(lead, row)
-            scores.append(Score(str(lead.get("lead_id", "")), probabilities[i], decision, found, helps[i], missing,
-                                [*heading, *(reason.sentence for reason in found)], row))
-        return scores
+        rows = contributions if contributions is not None else [None] * len(leads)
+        parts = zip(leads, probabilities, decisions, rows, helps, self._missing(matrix), strict=True)
+        return [self._assemble(*part) for part in parts]
 
     def grade_table(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Probability and grade for a whole table of leads (no explanations): for batch files and what-ifs."""
@@ -90,8 +83,12 @@ class Scorer:
         graded.insert(0, "probability", probabilities)
         return graded
 
-    def _reasons(self, lead: Mapping[str, Any], contributions: np.ndarray | None) -> list[Reason]:
-        return reasons(self.estimator, contributions, lead) if contributions is not None and self.signal else []
+    def _assemble(self, lead: Mapping[str, Any], probability: float, decided: tuple[Decision, list[str]],
+                  contributions: np.ndarray | None, helps: list[Suggestion], missing: list[str]) -> Score:
+        decision, heading = decided
+        found = reasons(self.estimator, contributions, lead) if contributions is not None and self.signal else []
+        return Score(str(lead.get("lead_id", "")), probability, decision, found, helps, missing,
+                     [*heading, *(reason.sentence for reason in found)], contributions)
 
     def _heading(self, decision: Decision) -> list[str]:
         """The explanation's lines before the reasons: the grade, the rules (the deciding one first)."""
@@ -100,9 +97,14 @@ class Scorer:
 
     def _missing(self, matrix: np.ndarray) -> list[list[str]]:
         """The expected fields each row lacks (what the model read as missing); few patterns occur."""
-        patterns, inverse = np.unique(np.isnan(matrix), axis=0, return_inverse=True)
-        names = [[self.expected[i] for i in np.flatnonzero(pattern)] for pattern in patterns]
-        return [list(names[k]) for k in inverse.reshape(-1).tolist()]
+        mask = np.isnan(matrix)
+        named: dict[bytes, list[str]] = {}
+        out = []
+        for i, key in enumerate(map(bytes, np.packbits(mask, axis=1))):
+            if key not in named:
+                named[key] = [self.expected[j] for j in np.flatnonzero(mask[i])]
+            out.append(list(named[key]))
+        return out
 
     def _decisions(self, leads: list[Mapping[str, Any]],
                    probabilities: list[float]) -> list[tuple[Decision, list[str]]]:

@@ -76,7 +76,7 @@ class ScoreLog:
     def records(self, scorer: Scorer, leads: Sequence[Lead], scores: Sequence[Score], scored_at: dt.datetime,
                 explained: bool = True) -> list[ScoreRecord]:
         """The log records of scored leads (contributions only for explained scores)."""
-        contributions = field_contributions(scorer, leads) if explained else [None] * len(leads)
+        contributions = field_contributions(scorer, leads, scores) if explained else [None] * len(leads)
         return [self.record_of(scorer, lead, score, scored_at, found)
                 for lead, score, found in zip(leads, scores, contributions, strict=True)]
 
@@ -118,15 +118,17 @@ class ScoreLog:
             self._problem = None
 
 
-def field_contributions(scorer: Scorer, leads: Sequence[Lead]) -> list[dict[str, float]]:
+def field_contributions(scorer: Scorer, leads: Sequence[Lead], scores: Sequence[Score] = ()) -> list[dict[str, float]]:
     """Each lead's TreeSHAP contribution per model field (log-odds), rounded, zeros left out."""
     estimator = scorer.estimator
-    if len(leads) == 1:
-        matrix = estimator.encoder_.encode_lead(leads[0])
+    kept = [score.contributions for score in scores if score.contributions is not None]
+    if scores and len(kept) == len(scores):  # scoring computed them already: TreeSHAP is the costly part
+        values = np.array(kept)[:, :-1]
+    elif len(leads) == 1:
+        values = estimator.contributions(estimator.encoder_.encode_lead(leads[0]))[:, :-1]
     else:
         frame = pd.DataFrame.from_records(list(leads), columns=scorer.profile.lead_fields)
-        matrix = estimator.encoder_.transform(frame)
-    values = estimator.contributions(matrix)[:, :-1]  # the last column is the bias
+        values = estimator.contributions(estimator.encoder_.transform(frame))[:, :-1]  # the last column is the bias
     names = estimator.encoder_.names
     return [{name: round(float(v), 4) for name, v in zip(names, row, strict=True) if abs(v) >= TINY} for row in values]
 

@@ -22,7 +22,7 @@ def _matches(key: str, allowed: Iterable[str]) -> bool:
 def key_check(admin: bool) -> Callable[[Request, str | None], None]:
     """A dependency that lets a request through or answers 401 (no key) / 403 (wrong key)."""
 
-    def check(request: Request, key: Annotated[str | None, Depends(API_KEY_HEADER)]) -> None:
+    async def check(request: Request, key: Annotated[str | None, Depends(API_KEY_HEADER)]) -> None:
         settings: Settings = request.app.state.settings
         if not settings.keys_configured:
             return

@@ -82,7 +82,7 @@ def run_training(options: TrainOptions, steps: Steps | None = None) -> TrainResu
     refused = after_outcome_refusals(profile) + screen_features(
         profile, split.train.frame, split.train.won, split.holdout.frame, split.holdout.won)
     _report_refusals(steps, refused)
-    with steps.step("fit", "Fitting LightGBM with early stopping and calibration"):
+    with steps.step("fit", f"Fitting the {profile.training.model} model with early stopping and calibration"):
         estimator = fit_estimator(profile, refused, split, options)
     with steps.step("baseline", "Fitting the logistic-regression baseline"):
         baseline_p = baseline_predictions(estimator, split)

@@ -14,6 +14,7 @@ from serving.store.queue import list_leads
 from serving.store.records import FollowUp, LeadQuery, QueueEntry, StoredScore
 
 MAX_DRIVERS = 3
+PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class GradeCount:
 
     grade: Grade
     count: int
+    url: str
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class QueueView:
     first: int
     last: int
     overdue: int
+    overdue_url: str
     grades: list[GradeCount]
     sources: list[str]
     as_of: dt.datetime
@@ -62,8 +65,8 @@ def queue_view(store: LeadStore, agreement: Agreement, query: LeadQuery, now: dt
     rows = [queue_row(agreement, entry, scores.get(entry.score_id), now) for entry in page.entries]
     overdue = list_leads(store, replace(query, overdue=True, limit=1, offset=0), rules, now).total
     return QueueView(rows, page.total, query.offset + 1 if rows else 0, query.offset + len(rows), overdue,
-                     grade_counts(store, agreement, query, rules, now), latest_sources(store), now,
-                     *page_urls(query, page.total))
+                     queue_url(replace(query, overdue=True), 0), grade_counts(store, agreement, query, rules, now),
+                     latest_sources(store), now, *page_urls(query, page.total))
 
 
 def queue_row(agreement: Agreement, entry: QueueEntry, score: StoredScore | None, now: dt.datetime) -> QueueRow:
@@ -77,11 +80,12 @@ def queue_row(agreement: Agreement, entry: QueueEntry, score: StoredScore | None
 
 def grade_counts(store: LeadStore, agreement: Agreement, query: LeadQuery, rules: FollowUp,
                  now: dt.datetime) -> list[GradeCount]:
-    """Per agreed grade, the leads matching the query's other filters."""
+    """Per agreed grade, the leads matching the query's other filters, and the link to them."""
     counts = []
     for letter in agreement.letters:
-        found = list_leads(store, replace(query, grade=letter, limit=1, offset=0), rules, now).total
-        counts.append(GradeCount(grade(agreement, letter, agreement.labels[letter]), found))
+        of_grade = replace(query, grade=letter)
+        found = list_leads(store, replace(of_grade, limit=1, offset=0), rules, now).total
+        counts.append(GradeCount(grade(agreement, letter, agreement.labels[letter]), found, queue_url(of_grade, 0)))
     return counts
 
 
@@ -93,7 +97,7 @@ def page_urls(query: LeadQuery, total: int) -> tuple[str | None, str | None]:
 
 
 def queue_url(query: LeadQuery, offset: int) -> str:
-    """The queue page's address for a query at an offset (filters left out when unset)."""
+    """The queue page's address for a query at an offset (unset filters and defaults left out)."""
     params = {"grade": query.grade, "source": query.source, "overdue": "1" if query.overdue else None,
-              "limit": query.limit, "offset": offset}
+              "limit": query.limit if query.limit != PAGE_SIZE else None, "offset": offset or None}
     return "/?" + urlencode({key: value for key, value in params.items() if value is not None})

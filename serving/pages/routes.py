@@ -7,22 +7,25 @@ adds the header. Without keys configured they are open, like every route.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Annotated, Any
 
 import jinja2
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, FastAPI, Path, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.exceptions import HTTPException
 
 from models.agreement import Agreement
 from serving.lead_routes import Clock, Store, agreement_in_force, http_error, utc_now
 from serving.pages.lead import LeadContext, lead_view
-from serving.pages.queue import queue_view
+from serving.pages.queue import PAGE_SIZE, queue_view
 from serving.pages.text import percent, shown, span, when
-from serving.security import API_KEY_HEADER, key_check
+from serving.security import scoring_key
 from serving.store.errors import StoreError, UnknownLead
 from serving.store.records import LeadQuery
 
@@ -33,6 +36,7 @@ HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inl
            "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 TITLES = {401: "Key required", 403: "Key refused", 404: "Lead not found", 422: "Filter not understood",
           503: "Temporarily unavailable"}
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
 class PageError(Exception):
@@ -46,6 +50,32 @@ class PageError(Exception):
     def of(cls, exc: HTTPException) -> PageError:
         return cls(exc.status_code, str(exc.detail), exc.headers)
 
+    @classmethod
+    def invalid(cls, exc: RequestValidationError) -> PageError:
+        problems = "; ".join(f"{error['loc'][-1]}: {error['msg']}" for error in exc.errors())
+        return cls(status.HTTP_422_UNPROCESSABLE_CONTENT, f"The address asks for something the queue cannot show: "
+                                                          f"{problems}.")
+
+
+class PageRoute(APIRoute):
+    """A route whose errors (a missing key, a bad filter, an unknown lead, a store that is down) are pages too."""
+
+    def get_route_handler(self) -> Handler:
+        handler = super().get_route_handler()
+
+        async def page_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except PageError as exc:
+                error = exc
+            except HTTPException as exc:
+                error = PageError.of(exc)
+            except RequestValidationError as exc:
+                error = PageError.invalid(exc)
+            return error_page(request, error)
+
+        return page_handler
+
 
 class QueueFilters(BaseModel):
     """The queue form: grade, source, overdue only, and the page (an empty choice means any)."""
@@ -55,7 +85,7 @@ class QueueFilters(BaseModel):
     grade: str | None = None
     source: str | None = None
     overdue: bool = False
-    limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 50
+    limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = PAGE_SIZE
     offset: Annotated[int, Field(ge=0)] = 0
 
     @field_validator("grade", "source", mode="before")
@@ -69,20 +99,9 @@ class QueueFilters(BaseModel):
                          source=self.source, limit=self.limit, offset=self.offset)
 
 
-def page_key(request: Request, key: Annotated[str | None, Depends(API_KEY_HEADER)]) -> None:
-    """The API's scoring-key check, answered as a page."""
-    try:
-        key_check(admin=False)(request, key)
-    except HTTPException as exc:
-        raise PageError.of(exc) from None
-
-
 def page_agreement(request: Request, grade: str | None = None) -> Agreement:
     """The agreement in force; a grade filter must be one of its grades."""
-    try:
-        agreement = agreement_in_force(request)
-    except HTTPException as exc:
-        raise PageError.of(exc) from None
+    agreement = agreement_in_force(request)
     if grade is not None and grade not in agreement.letters:
         raise PageError(status.HTTP_422_UNPROCESSABLE_CONTENT,
                         f"Grade {grade!r} is not one of the agreed grades {', '.join(agreement.letters)}.")
@@ -102,14 +121,15 @@ def store_errors(lead_id: str | None = None) -> Iterator[None]:
 
 def build_page_router(clock: Clock = utc_now) -> APIRouter:
     """The queue and lead pages; `clock` is injectable for tests."""
-    router = APIRouter(include_in_schema=False, dependencies=[Depends(page_key)])
+    router = APIRouter(include_in_schema=False, dependencies=[scoring_key], route_class=PageRoute)
 
     @router.get("/", response_class=HTMLResponse)
     def queue(request: Request, store: Store, filters: Annotated[QueueFilters, Query()]) -> HTMLResponse:
         agreement = page_agreement(request, filters.grade)
         with store_errors():
             view = queue_view(store, agreement, filters.query(), clock())
-        return render(request, "queue.html", {"view": view, "filters": filters, "agreement": agreement})
+        context = {"view": view, "filters": filters, "agreement": agreement, "page_size": PAGE_SIZE}
+        return render(request, "queue.html", context)
 
     @router.get("/leads/{lead_id:path}", response_class=HTMLResponse)
     def lead(request: Request, store: Store, lead_id: Annotated[str, Path(min_length=1, max_length=200)],
@@ -137,16 +157,14 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
     return templates.TemplateResponse(request, name, context, status_code, headers={**HEADERS, **(headers or {})})
 
 
-async def page_error(request: Request, exc: Exception) -> HTMLResponse:
-    """A PageError as an error page with its status."""
-    error = exc if isinstance(exc, PageError) else PageError(status.HTTP_500_INTERNAL_SERVER_ERROR, str(exc))
+def error_page(request: Request, error: PageError) -> HTMLResponse:
+    """A PageError as a page with its status and headers."""
     title = TITLES.get(error.status_code, "Something went wrong")
     return render(request, "error.html", {"title": title, "message": error.message, "status_code": error.status_code},
                   error.status_code, error.headers)
 
 
 def install_pages(app: FastAPI, clock: Clock = utc_now) -> None:
-    """Add the seller pages to the app: templates, routes, and their error pages."""
+    """Add the seller pages to the app: their templates and routes."""
     app.state.page_templates = page_templates()
     app.include_router(build_page_router(clock))
-    app.add_exception_handler(PageError, page_error)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from features.values import is_missing
 from models.agreement import Agreement, Rule
 from serving.store.records import QueueEntry
 
@@ -105,7 +105,7 @@ def rule_text(agreement: Agreement, rule_id: str | None) -> str | None:
 
 def shown(value: Any) -> str:
     """A field value as a seller reads it: yes/no, whole numbers without decimals, words without underscores."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip()):
+    if is_missing(value):
         return NOT_IN_CRM
     if isinstance(value, bool):
         return "yes" if value else "no"

@@ -25,6 +25,7 @@ MIGRATIONS = "serving.store:migrations"  # a package resource: works from any fo
 MIGRATION_LOCK = 0x1EAD5C0  # PostgreSQL advisory lock: replicas starting together migrate one at a time
 BUSY_SECONDS = 10.0
 SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON")
+_MIGRATING = threading.Lock()
 
 
 class LeadStore:
@@ -43,6 +44,8 @@ class LeadStore:
 
     def open(self) -> None:
         """Create the SQLite folder when needed and upgrade the schema to head; StoreUnavailable if not."""
+        if self._migrated:  # every transaction asks: answer without the lock once migrated
+            return
         with self._lock, self.failures():
             if not self._migrated:
                 sqlite_folder(self.url)
@@ -106,13 +109,21 @@ def alembic_config() -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the schema in one transaction, holding an advisory lock on PostgreSQL."""
+    """Upgrade the schema in one transaction that first locks out other migrating processes."""
     config = alembic_config()
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+    with _MIGRATING, engine.begin() as connection:  # Alembic's `op` and `context` are process-wide
+        lock_schema(connection)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def lock_schema(connection: Connection) -> None:
+    """Make replicas that start together migrate one after the other (the lock ends with the transaction)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+    elif connection.dialect.name == "sqlite":
+        # the write lock before Alembic reads the version; the DDL then runs inside this one transaction
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -43,6 +43,8 @@ def test_one_lead_encodes_as_the_batch_does(encoder: FeatureEncoder, history: pd
     for i, lead in enumerate(as_leads(sample)):  # plain Python values, as the HTTP route hands them over
         assert_same_rows(encoder.encode_lead(lead)[0], batch[i])
         assert_same_rows(encoder.encode_lead(lead), encoder.transform(pd.DataFrame([lead])))
+    assert_same_rows(encoder.encode_leads(as_leads(sample)), batch)
+    assert_same_rows(encoder.encode_leads(sample.to_dict("records")), batch)
 
 
 @pytest.mark.parametrize("lead", [
@@ -52,8 +54,18 @@ def test_one_lead_encodes_as_the_batch_does(encoder: FeatureEncoder, history: pd
     {"campaign": 5.0, "role": "it", "budget": "planned"},
     {},
 ], ids=["yes-no words", "numbers as text", "blanks and spaces", "numbers as categories", "nothing"])
-def test_loose_values_encode_alike_on_both_paths(encoder: FeatureEncoder, lead: dict[str, Any]) -> None:
+def test_loose_values_encode_alike_on_every_path(encoder: FeatureEncoder, lead: dict[str, Any]) -> None:
     assert_same_rows(encoder.encode_lead(lead), encoder.transform(pd.DataFrame([lead])))
+    assert_same_rows(encoder.encode_leads([lead, {}, lead])[[0, 2]], np.vstack([encoder.encode_lead(lead)] * 2))
+
+
+def test_a_column_of_mixed_values_encodes_as_one_by_one(encoder: FeatureEncoder) -> None:
+    # plain values take a fast path, anything else the per-value path; either way the result is encode_lead's
+    leads = [{"website_visits": 3, "country": "DE", "demo_requested": True},
+             {"website_visits": "4", "country": 7, "demo_requested": "no"},
+             {"website_visits": np.float64(5.5), "country": " FR ", "demo_requested": np.bool_(True)},
+             {"website_visits": None, "country": "", "demo_requested": None}]
+    assert_same_rows(encoder.encode_leads(leads), np.vstack([encoder.encode_lead(lead) for lead in leads]))
 
 
 def test_absent_fields_are_missing(encoder: FeatureEncoder) -> None:
@@ -89,7 +101,10 @@ def test_a_bad_value_is_a_field_problem_naming_the_field(encoder: FeatureEncoder
         encoder.encode_lead({field: value})
     with pytest.raises(FieldProblem) as many:
         encoder.transform(pd.DataFrame({field: [None, value]}, dtype=object))
-    assert one.value.field == many.value.field == field
+    with pytest.raises(FieldProblem) as leads:
+        encoder.encode_leads([{field: None}, {field: value}])
+    assert one.value.field == many.value.field == leads.value.field == field
+    assert str(leads.value) == str(one.value)
     assert field in str(one.value)
 
 

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from features.profile import FeatureKind, Profile
 from models.agreement import load_agreement
 from serving.app import create_app, example_lead
+from serving.schemas import ScoreOut
 from tests.conftest import DEMO_AGREEMENT
 from tests.serving.conftest import MakeSettings
 from training.job import TrainResult
@@ -58,6 +59,16 @@ def test_score_answers_every_field_of_the_contract(client: TestClient, example: 
     assert dt.datetime.fromisoformat(body["scored_at"]).tzinfo is not None
     assert body["missing"] == [] and body["ignored_fields"] == []
     assert body["explanation"][0] == f"Grade {body['grade']} ({body['label']})."
+
+
+def test_the_document_is_what_the_response_schema_says(client: TestClient, example: dict[str, Any],
+                                                       modest: dict[str, Any]) -> None:
+    # the route writes its JSON itself; it must be exactly what ScoreOut would have written
+    for lead in (example, modest, {**example, "country": "IN", "phone": None}, {"lead_id": "L-bare"}):
+        body = client.post("/v1/score", json=lead).json()
+        assert ScoreOut.model_validate(body).model_dump(mode="json") == body
+    for body in client.post("/v1/score/batch", json={"leads": [example, modest]}).json()["results"]:
+        assert ScoreOut.model_validate(body).model_dump(mode="json") == body
 
 
 def test_fired_rules_and_reasons_carry_their_words(client: TestClient, example: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from serving.pages.text import span
 from tests.conftest import ROOT
 from tests.serving.conftest import MakeSettings
 from tests.serving.seller_leads import HOSTILE, Seeded, seed
+from tests.serving.store.conftest import UNREACHABLE
 
 GRADES = "ABCD"
 
@@ -44,12 +45,15 @@ def rows(page: str) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def site(make_settings: MakeSettings, tmp_path_factory: pytest.TempPathFactory,
-         example: dict[str, Any]) -> Iterator[tuple[TestClient, Seeded]]:
+def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('pages') / 'leads.db'}"
+
+
+@pytest.fixture(scope="module")
+def site(make_settings: MakeSettings, store_url: str, example: dict[str, Any]) -> Iterator[tuple[TestClient, Seeded]]:
     """The app with a lead store of its own holding the seller leads."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('pages') / 'leads.db'}"
-    with TestClient(create_app(make_settings(store_url=url))) as client:
-        yield client, seed(client, url, example)
+    with TestClient(create_app(make_settings(store_url=store_url))) as client:
+        yield client, seed(client, store_url, example)
 
 
 @pytest.fixture(scope="module")
@@ -134,16 +138,20 @@ def test_pages_of_the_queue_follow_each_other(client: TestClient, seeded: Seeded
     second = page(client, "/?limit=10&offset=10")
     assert rows(first) + rows(second) == every[:20]
     assert 'href="/?limit=10&amp;offset=10"' in first and f"Leads 1–10 of {len(every)}" in first
-    assert 'href="/?limit=10&amp;offset=0"' in second
+    assert 'href="/?limit=10"' in second
+    grade = seeded.grades[seeded.overdue[0]]
+    assert f'href="/?grade={grade}&amp;overdue=1"' in page(client, f"/?grade={grade}"), "the link keeps the filters"
 
 
 def test_an_empty_queue_says_so(client: TestClient) -> None:
     assert "No open leads match these filters." in page(client, "/?source=nowhere")
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=201", "offset=-1", "overdue=perhaps"])
-def test_a_bad_page_or_flag_is_422(client: TestClient, query: str) -> None:
-    assert client.get(f"/?{query}").status_code == 422
+@pytest.mark.parametrize(("query", "field"), [("limit=0", "limit"), ("limit=201", "limit"), ("offset=-1", "offset"),
+                                              ("overdue=perhaps", "overdue")])
+def test_a_bad_page_or_flag_is_a_422_page(client: TestClient, query: str, field: str) -> None:
+    text = page(client, f"/?{query}", expect=422)
+    assert "Filter not understood" in text and f"{field}: " in text
 
 
 # --- a lead's page ------------------------------------------------------------------------------
@@ -200,6 +208,23 @@ def test_an_overdue_lead_page_says_how_long(client: TestClient, seeded: Seeded) 
 def test_an_unknown_lead_is_a_404_page(client: TestClient) -> None:
     text = page(client, "/leads/L-nobody", expect=404)
     assert "Lead not found" in text and "No lead &#39;L-nobody&#39; has ever been scored." in text
+
+
+def test_without_a_model_the_pages_still_show_the_store(make_settings: MakeSettings, fresh_tracking: str,
+                                                       store_url: str, seeded: Seeded) -> None:
+    with TestClient(create_app(make_settings(tracking_uri=fresh_tracking, store_url=store_url))) as modelless:
+        assert {row["lead"] for row in rows(page(modelless, "/"))} == set(seeded.open)
+        text = page(modelless, f"/leads/{seeded.changed}")
+    assert "No model is loaded right now, so there are no suggestions." in text
+    assert "Why the grade changed" in text and "Score history" in text
+
+
+def test_a_store_that_is_down_is_a_503_page(make_settings: MakeSettings) -> None:
+    with TestClient(create_app(make_settings(store_url=UNREACHABLE))) as broken:
+        for url in ("/", "/leads/L-1"):
+            response = broken.get(url)
+            assert response.status_code == 503 and response.headers["retry-after"] == "5"
+            assert "Temporarily unavailable" in response.text and "lead store unavailable" in response.text
 
 
 # --- escaping, headers, keys --------------------------------------------------------------------

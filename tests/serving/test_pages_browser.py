@@ -79,6 +79,7 @@ def site(trained: TrainResult, tracking_uri: str, tmp_path_factory: pytest.TempP
 def page(browser: Browser, site: tuple[str, Seeded]) -> Iterator[Page]:
     """A fresh browser page on the site; a script dialog fails the test."""
     context = browser.new_context(base_url=site[0], viewport={"width": 1366, "height": 900})
+    context.set_default_timeout(10_000)
     opened = context.new_page()
     dialogs: list[str] = []
     opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -177,7 +178,7 @@ def test_a_capped_lead_shows_what_is_missing_and_what_would_raise_it(page: Page,
     lead = next(lead for lead in seeded.open if lead.startswith("L-curious"))
     page.goto(f"/leads/{lead}")
     shot(page, "lead-suggestions")
-    assert page.locator("#rules li.deciding code").inner_text() == "curious-not-buying"
+    assert "curious-not-buying" in page.locator("#rules code").all_inner_texts()
     assert page.locator("#missing .missing").all_inner_texts()[:1] == ["Buying timeline"]
     suggestions = page.locator("#suggestions li")
     assert suggestions.count() >= 1 and "%" in suggestions.first.locator(".to").inner_text()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,7 @@ from serving.store.database import LeadStore, alembic_config, current_revision
 from serving.store.errors import StoreUnavailable
 from serving.store.scores import add_scores, lead_history
 from serving.store.tables import VERSION_TABLE, metadata
+from tests.conftest import ROOT
 from tests.serving.store.conftest import UNREACHABLE
 from tests.serving.store.factories import score_record
 
@@ -85,3 +89,23 @@ def test_writes_before_open_migrate_first(store_url: str) -> None:
     finally:
         fresh.close()
 
+
+
+REPLICA = """
+import sys, time
+from serving.store.database import LeadStore
+store = LeadStore(sys.argv[1])
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # all replicas open at the same moment
+store.open()
+"""
+
+
+def test_replicas_starting_together_migrate_once(store_url: str) -> None:
+    go = time.time() + 4.0  # after every process has imported
+    replicas = [subprocess.Popen([sys.executable, "-c", REPLICA, store_url, str(go)], cwd=ROOT,
+                                 stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    errors = [replica.communicate(timeout=60)[1] for replica in replicas]
+    assert [replica.returncode for replica in replicas] == [0, 0, 0, 0], errors
+    store = LeadStore(store_url)
+    assert current_revision(store.engine) == "0001"
+    store.close()

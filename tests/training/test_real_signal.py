@@ -1,0 +1,39 @@
+"""Honesty about signal on real data: Maven's closed deals carry none, and the card and the gate say so."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from features.leakage import after_outcome_refusals, screen_features
+from features.profile import load_profile
+from features.source import load_history
+from training.card import NO_SIGNAL, verdict
+from training.checks import deduplicate
+from training.evaluation import evaluate
+from training.gate import Contender, decide
+from training.job import TrainOptions, baseline_predictions, evaluate_models, fit_estimator, split_history
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = Path(os.environ.get("LEADSCORE_SHARED_DATA") or ROOT.parent / "shared" / "data")
+MAVEN = ROOT / "profiles" / "maven-crm.yaml"
+pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"the real histories are not at {DATA}")
+
+
+def test_maven_has_no_predictive_signal_and_cannot_replace_a_champion_with_signal() -> None:
+    profile = load_profile(MAVEN)
+    options = TrainOptions(profile=MAVEN)
+    closed, _ = deduplicate(load_history(profile).closed, profile.id)
+    split = split_history(closed, options)
+    refused = after_outcome_refusals(profile) + screen_features(
+        profile, split.train.frame, split.train.won, split.holdout.frame, split.holdout.won)
+    estimator = fit_estimator(profile, refused, split, options)
+    evaluation, _ = evaluate_models(estimator, split, baseline_predictions(estimator, split), {"A": 0.5})
+    low, high = evaluation.auc_interval
+    assert low <= 0.5 <= high and not evaluation.signal
+    assert verdict(evaluation) == NO_SIGNAL
+    with_signal = Contender(evaluate(split.holdout.won, split.holdout.won * 0.8 + 0.1), signal=True)
+    decision = decide(Contender(evaluation.model, evaluation.signal), with_signal)
+    assert not decision.promote and "no predictive signal" in decision.reason
