@@ -40,25 +40,29 @@ JSON = {"Content-Type": "application/json"}
 WARM_UP = 300
 CONCURRENCY = 8
 BATCH = 10_000
+OURS = "ours: POST /v1/score (reasons, score logged)"
+UNLOGGED = "ours, score log off (store unreachable)"
+MLFLOW = "mlflow models serve: /invocations"
 TARGETS = {"p50_ms": 2.0, "p99_ms": 8.0, "ratio": 5.0, "batch_plain": 50_000.0, "batch_explained": 3_000.0}
 
-console = Console(width=130)
+console = Console(width=150)
 app = typer.Typer(add_completion=False)
 
 
 @dataclass(frozen=True)
 class Endpoint:
-    """Where and what to POST for one lead."""
+    """Where and what to POST for one lead, and the server's process group (for its CPU time)."""
 
     name: str
     port: int
     path: str
     body: bytes
+    group: int
 
 
 @dataclass(frozen=True)
 class Figures:
-    """Latency at concurrency 1 and throughput at concurrency 8."""
+    """Latency at concurrency 1, throughput at concurrency 8, and the server's CPU time per request."""
 
     p50_ms: float
     p99_ms: float
@@ -66,6 +70,7 @@ class Figures:
     concurrent_rps: float
     concurrent_p50_ms: float
     concurrent_p99_ms: float
+    cpu_ms: float
 
 
 # --- the champion ------------------------------------------------------------------------------
@@ -110,7 +115,7 @@ def free_port() -> int:
 
 @contextmanager
 def server(name: str, command: list[str], env: dict[str, str], port: int, ready_path: str,
-           log: Path) -> Iterator[None]:
+           log: Path) -> Iterator[int]:
     """A server process in its own process group, up until the block ends."""
     bin_dir = str(Path(sys.executable).parent)  # `mlflow models serve` runs `uvicorn` from PATH
     full_env = {**os.environ, **env, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
@@ -119,7 +124,7 @@ def server(name: str, command: list[str], env: dict[str, str], port: int, ready_
                                    start_new_session=True)
     try:
         wait_ready(process, port, ready_path, log, name)
-        yield
+        yield process.pid  # also the process group's id
     finally:
         os.killpg(process.pid, signal.SIGTERM)  # the group we created: the server and its workers
         try:
@@ -143,12 +148,15 @@ def wait_ready(process: subprocess.Popen[bytes], port: int, path: str, log: Path
     raise RuntimeError(f"{name} never became ready:\n{log.read_text(errors='replace')}")
 
 
-def ours(uri: str, port: int, log: Path) -> Any:  # the lead store goes beside the log, never into data/
+def ours(uri: str, port: int, log: Path, score_log: bool = True) -> Any:
+    """Our service; its lead store in the temporary folder, or (score_log False) at a path that cannot exist,
+    so the log stays degraded and the figures are scoring and HTTP alone."""
     command = [sys.executable, "-m", "uvicorn", "serving.app:create_app", "--factory", "--host", "127.0.0.1",
-               "--port", str(port), "--no-access-log", "--log-level", "warning"]
+               "--port", str(port), "--no-access-log", "--log-level", "error"]
+    store = "" if score_log else "sqlite:////proc/leadscore-bench/leads.db"
     env = {"LEADSCORE_PROFILE": str(PROFILE), "LEADSCORE_AGREEMENT": str(AGREEMENT), "MLFLOW_TRACKING_URI": uri,
            "LEADSCORE_API_KEYS": "", "LEADSCORE_ADMIN_KEYS": "", "LEADSCORE_DATA_DIR": str(log.parent / "lead-store"),
-           "LEADSCORE_STORE_URL": ""}
+           "LEADSCORE_STORE_URL": store}
     return server("our scorer", command, env, port, "/ready", log)
 
 
@@ -214,17 +222,35 @@ def concurrent(endpoint: Endpoint, total: int, method: str = "POST") -> tuple[fl
 
 def measure(endpoint: Endpoint, sequential: int, parallel: int) -> Figures:
     run_requests(endpoint, WARM_UP)
+    cpu = group_cpu_seconds(endpoint.group)
     took = run_requests(endpoint, sequential)
+    cpu_ms = 1000 * (group_cpu_seconds(endpoint.group) - cpu) / sequential
     rps, latencies = concurrent(endpoint, parallel)
     return Figures(p50_ms=1000 * float(np.percentile(took, 50)), p99_ms=1000 * float(np.percentile(took, 99)),
                    sequential_rps=len(took) / float(took.sum()), concurrent_rps=rps,
                    concurrent_p50_ms=1000 * float(np.percentile(latencies, 50)),
-                   concurrent_p99_ms=1000 * float(np.percentile(latencies, 99)))
+                   concurrent_p99_ms=1000 * float(np.percentile(latencies, 99)), cpu_ms=cpu_ms)
+
+
+def group_cpu_seconds(group: int) -> float:
+    """User + system CPU seconds of the live processes in a process group (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[2]) == group:  # fields after the command: state, ppid, pgrp, ..., utime (11), stime (12)
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 def client_ceiling(port: int, parallel: int) -> float:
     """Requests per second the client drives against a route that does nothing (our /health)."""
-    health = Endpoint("health", port, "/health", b"")
+    health = Endpoint("health", port, "/health", b"", 0)
     run_requests(health, WARM_UP, "GET")
     return concurrent(health, parallel, "GET")[0]
 
@@ -292,12 +318,13 @@ def load_text() -> str:
 
 def report(figures: dict[str, Figures], ceiling: float, plain: float, explained: float, loads: list[str]) -> None:
     table = Table(title="Serving benchmark (loopback HTTP, one lead a request; in-process batches)")
-    for column in ("", "p50 ms (c=1)", "p99 ms (c=1)", "req/s (c=1)", "req/s (c=8)", "p50 / p99 ms (c=8)"):
+    for column in ("", "p50 ms (c=1)", "p99 ms (c=1)", "req/s (c=1)", "server CPU ms/req (c=1)", "req/s (c=8)",
+                   "p50 / p99 ms (c=8)"):
         table.add_column(column, justify="right" if column else "left")
     for name, f in figures.items():
-        table.add_row(name, f"{f.p50_ms:.2f}", f"{f.p99_ms:.2f}", f"{f.sequential_rps:,.0f}",
+        table.add_row(name, f"{f.p50_ms:.2f}", f"{f.p99_ms:.2f}", f"{f.sequential_rps:,.0f}", f"{f.cpu_ms:.2f}",
                       f"{f.concurrent_rps:,.0f}", f"{f.concurrent_p50_ms:.2f} / {f.concurrent_p99_ms:.2f}")
-    table.add_row("client alone (GET /health)", "", "", "", f"{ceiling:,.0f}", "")
+    table.add_row("client alone (GET /health)", "", "", "", "", f"{ceiling:,.0f}", "")
     console.print(table)
     batches = Table(title=f"Scorer.score_many on {BATCH:,} leads (in process)")
     batches.add_column("")
@@ -306,7 +333,7 @@ def report(figures: dict[str, Figures], ceiling: float, plain: float, explained:
     batches.add_row("without reasons", f"{plain:,.0f}", f"≥ {TARGETS['batch_plain']:,.0f}")
     batches.add_row("with reasons and suggestions", f"{explained:,.0f}", f"≥ {TARGETS['batch_explained']:,.0f}")
     console.print(batches)
-    ours_f, theirs = figures["ours: POST /v1/score (reasons)"], figures["mlflow models serve: /invocations"]
+    ours_f, theirs = figures[OURS], figures[MLFLOW]
     console.print(f"ratio ours / mlflow: {ours_f.concurrent_rps / theirs.concurrent_rps:.1f}x req/s at c=8, "
                   f"{ours_f.sequential_rps / theirs.sequential_rps:.1f}x at c=1 (target ≥ {TARGETS['ratio']:.0f}x)")
     checks = {f"one lead p50 ≤ {TARGETS['p50_ms']} ms": ours_f.p50_ms <= TARGETS["p50_ms"],
@@ -333,16 +360,20 @@ def main(requests: Annotated[int, typer.Option(help="Sequential requests per ser
         uri = champion_store(tracking_uri(), tmp)
         name = load_profile(PROFILE).registered_model
         our_body, mlflow_body = example_bodies()
-        port_ours, port_mlflow = free_port(), free_port()
+        port_ours, port_unlogged, port_mlflow = free_port(), free_port(), free_port()
         figures: dict[str, Figures] = {}
-        with ours(uri, port_ours, tmp / "ours.log"):
-            figures["ours: POST /v1/score (reasons)"] = measure(
-                Endpoint("ours", port_ours, "/v1/score", our_body), requests, concurrent_requests)
+        with ours(uri, port_ours, tmp / "ours.log") as group:
+            figures[OURS] = measure(Endpoint("ours", port_ours, "/v1/score", our_body, group), requests,
+                                    concurrent_requests)
             ceiling = client_ceiling(port_ours, concurrent_requests)
         loads.append(f"after ours: {load_text()}")
-        with mlflow_serve(uri, name, port_mlflow, tmp / "mlflow.log"):
-            figures["mlflow models serve: /invocations"] = measure(
-                Endpoint("mlflow", port_mlflow, "/invocations", mlflow_body), requests, concurrent_requests)
+        with ours(uri, port_unlogged, tmp / "ours-unlogged.log", score_log=False) as group:
+            figures[UNLOGGED] = measure(Endpoint("ours, unlogged", port_unlogged, "/v1/score", our_body, group),
+                                        requests, concurrent_requests)
+        loads.append(f"after ours without the log: {load_text()}")
+        with mlflow_serve(uri, name, port_mlflow, tmp / "mlflow.log") as group:
+            figures[MLFLOW] = measure(Endpoint("mlflow", port_mlflow, "/invocations", mlflow_body, group), requests,
+                                      concurrent_requests)
         loads.append(f"after mlflow: {load_text()}")
         plain, explained = batch_rates(uri, demo_leads(BATCH, tmp), repeats)
         loads.append(f"end: {load_text()}")

@@ -48,7 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422, made safe for NaN and Infinity inputs, which JSON cannot carry back."""
+    """FastAPI's 422, made safe for the inputs it echoes that JSON cannot carry back: NaN, Infinity, and text
+    that is not Unicode (a lone surrogate, which JSON's \\u escapes allow)."""
     errors = exc.errors() if isinstance(exc, RequestValidationError) else []
     return JSONResponse({"detail": _finite(jsonable_encoder(errors))}, status.HTTP_422_UNPROCESSABLE_CONTENT)
 
@@ -56,8 +57,10 @@ async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
 def _finite(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
+    if isinstance(value, str):
+        return value if value.isascii() else value.encode("utf-8", "replace").decode("utf-8")
     if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
+        return {_finite(key): _finite(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_finite(item) for item in value]
     return value

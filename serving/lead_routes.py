@@ -20,7 +20,7 @@ from serving.lead_schemas import (
     OutcomeOut,
     StoredScoreOut,
 )
-from serving.schemas import ErrorOut
+from serving.schemas import BAD_BODY, NO_NUL, ErrorOut
 from serving.security import scoring_key
 from serving.store.changes import grade_change
 from serving.store.database import LeadStore
@@ -33,7 +33,7 @@ from serving.store.errors import (
     UnknownLead,
 )
 from serving.store.outcomes import record_outcome
-from serving.store.queue import MAX_LIMIT, list_leads
+from serving.store.queue import MAX_LIMIT, MAX_OFFSET, list_leads
 from serving.store.records import FollowUp, LeadHistory, LeadQuery, QueueEntry
 from serving.store.scores import lead_history
 
@@ -107,8 +107,8 @@ def build_lead_router(clock: Clock = utc_now) -> APIRouter:
 
     @router.post("/v1/outcomes", response_model=OutcomeOut, status_code=status.HTTP_201_CREATED,
                  dependencies=[scoring_key], summary="Record won, lost, or recycled (with a call-back date)",
-                 responses={**ERRORS, 200: {"model": OutcomeOut, "description": "Already recorded: the record"},
-                            409: {"model": ConflictOut}})
+                 responses={**ERRORS, **BAD_BODY, 409: {"model": ConflictOut},
+                            200: {"model": OutcomeOut, "description": "Already recorded: the record"}})
     def outcome(body: OutcomeIn, response: Response, store: Store) -> Any:
         try:
             stored, created = record_outcome(store, body.to_record(), clock())
@@ -125,9 +125,10 @@ def build_lead_router(clock: Clock = utc_now) -> APIRouter:
                 summary="The seller queue: open leads by grade then probability, with overdue flags")
     def queue(request: Request, store: Store,
               status_: Annotated[Literal["open", "recycled", "won", "lost", "any"], Query(alias="status")] = "open",
-              overdue: bool | None = None, grade: str | None = None, source: str | None = None,
+              overdue: bool | None = None, grade: str | None = None,
+              source: Annotated[str | None, Query(pattern=NO_NUL)] = None,
               limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-              offset: Annotated[int, Query(ge=0)] = 0) -> LeadPageOut:
+              offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> LeadPageOut:
         agreement = agreement_in_force(request)
         if grade is not None and grade not in agreement.letters:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{
@@ -142,7 +143,8 @@ def build_lead_router(clock: Clock = utc_now) -> APIRouter:
 
     @router.get("/v1/leads/{lead_id:path}", response_model=LeadOut, responses=ERRORS, dependencies=[scoring_key],
                 summary="A lead's latest score, its history and outcomes, and why its grade changed")
-    def lead(request: Request, store: Store, lead_id: Annotated[str, Path(min_length=1, max_length=200)],
+    def lead(request: Request, store: Store,
+             lead_id: Annotated[str, Path(min_length=1, max_length=200, pattern=NO_NUL)],
              history: Annotated[int, Query(ge=1, le=500, description="Scores to return, newest first.")] = 20,
              ) -> LeadOut:
         rules = follow_up(agreement_in_force(request))

@@ -8,12 +8,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from serving.schemas import LeadId, ReasonOut
+from serving.schemas import NO_NUL, LeadId, ReasonOut
 from serving.store.changes import GradeChange, explain_change
 from serving.store.records import LeadPage, NewOutcome, QueueEntry, StoredOutcome, StoredScore
 
 MAX_COMMENT = 2000
-Comment = Annotated[str, StringConstraints(max_length=MAX_COMMENT, strip_whitespace=True)]
+Comment = Annotated[str, StringConstraints(max_length=MAX_COMMENT, strip_whitespace=True, pattern=NO_NUL)]
 
 
 class OutcomeIn(BaseModel):

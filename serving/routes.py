@@ -14,6 +14,7 @@ from features.profile import Profile
 from models.scoring import Score, Scorer
 from serving.champion import ChampionHolder
 from serving.schemas import (
+    BAD_BODY,
     BatchOut,
     ErrorOut,
     HealthOut,
@@ -74,7 +75,7 @@ def build_router(profile: Profile, settings: Settings, example: dict[str, Any]) 
         description=f"At most {settings.max_batch} leads per call.")))
     router = APIRouter()
 
-    @router.post("/v1/score", response_model=ScoreOut, responses=ERRORS, dependencies=[scoring_key],
+    @router.post("/v1/score", response_model=ScoreOut, responses={**ERRORS, **BAD_BODY}, dependencies=[scoring_key],
                  summary="Score, grade and explain one lead")
     async def score(request: Request, lead: Lead) -> Response:  # type: ignore[valid-type]
         # One lead is about a millisecond of CPU: scored on the event loop, not worth a thread hop; the log
@@ -89,7 +90,8 @@ def build_router(profile: Profile, settings: Settings, example: dict[str, Any]) 
         logged = await run_in_threadpool(request.app.state.score_log.record, scorer, [fields], [result], now)
         return JSONBytes(score_document(result, scorer, sorted(lead.model_extra or {}), now, logged))
 
-    @router.post("/v1/score/batch", response_model=BatchOut, responses=ERRORS, dependencies=[scoring_key],
+    @router.post("/v1/score/batch", response_model=BatchOut, responses={**ERRORS, **BAD_BODY},
+                 dependencies=[scoring_key],
                  summary=f"Score many leads (at most {settings.max_batch} a call)")
     def score_batch(request: Request, batch: Batch, explain: bool = True) -> Response:  # type: ignore[valid-type]
         # a plain def: a big batch runs in the threadpool instead of holding up the event loop

@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, create_model, model_validator
 
 from features.profile import FeatureKind, Profile
 
 MAX_TEXT = 500
-LeadId = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
-Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+# No NUL character in any text: PostgreSQL cannot store one, and one lead holding it would take the score log
+# down. Stated as a pattern so the schema says it too.
+NO_NUL = r"^[^\x00]*$"
+# A lead id also needs a visible character: a blank one (" ", "\v") is stripped to nothing. Control characters
+# count as blank because Python and pydantic (Rust) disagree on whether \x1c-\x1f are whitespace.
+VISIBLE = r"^[^\x00]*[^\s\x00-\x1f][^\x00]*$"
+
+
+def _text_not_nan(value: Any) -> Any:
+    """NaN and Infinity would be coerced to the text "nan" and "inf": refuse them as text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{value} is not a text value")
+    return value
+
+
+LeadId = Annotated[str, BeforeValidator(_text_not_nan),
+                   StringConstraints(min_length=1, max_length=200, strip_whitespace=True, pattern=VISIBLE)]
+Text = Annotated[str, BeforeValidator(_text_not_nan), StringConstraints(max_length=MAX_TEXT, pattern=NO_NUL)]
 Number = Annotated[float, Field(allow_inf_nan=False)]
 
 KIND_TYPES: dict[FeatureKind, Any] = {
@@ -40,7 +57,20 @@ def lead_schema(profile: Profile, example: dict[str, Any] | None = None) -> type
             None, alias=attribute.name, title=attribute.label, description="attribute (not learned from)"))
     config = ConfigDict(extra="allow", populate_by_name=False, coerce_numbers_to_str=True,
                         json_schema_extra={"examples": [example]} if example else None)
-    return create_model("Lead", __config__=config, **fields)
+    return create_model("Lead", __config__=config, __validators__={"_names": _unicode_names}, **fields)
+
+
+@model_validator(mode="before")
+def _unicode_names(data: Any) -> Any:
+    """Refuse field names that are not Unicode text (JSON allows lone surrogates): unknown names are echoed back."""
+    if isinstance(data, dict):
+        for name in data:
+            if isinstance(name, str) and not name.isascii():
+                try:
+                    name.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise ValueError(f"field name {name!r} is not valid Unicode text") from None
+    return data
 
 
 def lead_fields(lead: BaseModel) -> dict[str, Any]:
@@ -114,3 +144,8 @@ class ReadyOut(BaseModel):
 
 class ErrorOut(BaseModel):
     detail: Any
+
+
+# FastAPI answers 400, not 422, when a body is not even UTF-8 text; routes that take a body document it.
+BAD_BODY: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "The body is not UTF-8 text, so it cannot be JSON."}}

@@ -27,6 +27,7 @@ from serving.pages.queue import PAGE_SIZE, queue_view
 from serving.pages.text import percent, shown, span, when
 from serving.security import scoring_key
 from serving.store.errors import StoreError, UnknownLead
+from serving.store.queue import MAX_OFFSET
 from serving.store.records import LeadQuery
 
 MAX_PAGE = 200
@@ -86,7 +87,7 @@ class QueueFilters(BaseModel):
     source: str | None = None
     overdue: bool = False
     limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = PAGE_SIZE
-    offset: Annotated[int, Field(ge=0)] = 0
+    offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)] = 0
 
     @field_validator("grade", "source", mode="before")
     @classmethod

@@ -20,12 +20,13 @@ from serving.store.records import FollowUp, LeadPage, LeadQuery, QueueEntry
 from serving.store.tables import UtcDateTime, lead_outcomes, lead_scores, leads
 
 MAX_LIMIT = 1000
+MAX_OFFSET = 1_000_000_000  # far past any queue, and inside every backend's integer (SQLite refuses > 2**63)
 
 
 def list_leads(store: LeadStore, query: LeadQuery, follow_up: FollowUp, now: dt.datetime) -> LeadPage:
     """One page of leads matching the query, best grade first, then highest probability, oldest first."""
-    if not 1 <= query.limit <= MAX_LIMIT or query.offset < 0:
-        raise ValueError(f"limit {query.limit} must be 1..{MAX_LIMIT} and offset {query.offset} at least 0")
+    if not 1 <= query.limit <= MAX_LIMIT or not 0 <= query.offset <= MAX_OFFSET:
+        raise ValueError(f"limit {query.limit} must be 1..{MAX_LIMIT} and offset {query.offset} 0..{MAX_OFFSET}")
     columns = QueueColumns(follow_up, now)
     conditions = columns.conditions(query)
     page = (sa.select(*columns.selected()).select_from(columns.joined()).where(*conditions)
