@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -97,7 +98,7 @@ def _range_group(table: Mapping[str, Any], label: str, value: float) -> Group | 
     edges = table["edges"]
     if len(edges) < 2:
         return None
-    b = int(np.clip(np.searchsorted(edges, value, side="right") - 1, 0, len(edges) - 2))
+    b = min(max(bisect.bisect_right(edges, value) - 1, 0), len(edges) - 2)  # np.searchsorted, without an array
     n, w = table["bins"][b]
     low, high = edges[b], edges[b + 1]
     return Group(f"leads with {label.lower()} between {_num(low)} and {_num(high)}", n, w)

@@ -1,4 +1,4 @@
-"""Propensity estimator: LightGBM on encoded leads, calibrated to an absolute P(won)."""
+"""Propensity estimator: LightGBM, a linear model or both on encoded leads, calibrated to an absolute P(won)."""
 
 from __future__ import annotations
 
@@ -45,9 +45,7 @@ ModelKind = Literal["trees", "linear", "hybrid"]
 CalibrationSource = Literal["valid", "cross_fit"]
 C_SPLITS = 4  # time-ordered folds that choose the linear model's C
 CROSS_FIT_FOLDS = 5  # folds whose out-of-fold margins calibrate a refitted model
-IMPORTANCE_ROWS = 5_000
-
-
+IMPORTANCE_ROWS = 5_000  # rows whose mean absolute contributions give a linear or hybrid model's importance
 SMALL_DATA_ROWS = 100_000
 
 

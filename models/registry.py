@@ -6,6 +6,7 @@ import json
 import tempfile
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +66,22 @@ class Registry:
     def __init__(self, tracking_uri: str, name: str) -> None:
         self.tracking_uri = tracking_uri
         self.name = name
-        self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+
+    @cached_property
+    def client(self) -> MlflowClient:
+        """The MLflow client, made on first use. MLflow opens a database store right away: one that cannot be
+        opened (a server that is down, a file that is not a database) is a RegistryError, not a driver error."""
+        try:
+            return MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
+        except Exception as exc:  # noqa: BLE001 - the stores raise many kinds
+            raise RegistryError(f"registry {self.tracking_uri}: {exc.__class__.__name__}: {exc}") from None
 
     def version_for(self, alias: str) -> str | None:
         """The version an alias points at, or None when the alias or the model does not exist."""
         try:
             return str(self.client.get_model_version_by_alias(self.name, alias).version)
+        except RegistryError:
+            raise
         except MlflowException as exc:
             if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
                 return None

@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from features.profile import Profile, load_profile
-from models.registry import Registry
+from models.registry import Registry, RegistryError
 from serving.champion import ChampionHolder
 from serving.lead_routes import build_lead_router
 from serving.limits import BodyLimit
@@ -74,6 +74,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if not settings.keys_configured:
         log.warning("no API keys configured (LEADSCORE_API_KEYS, LEADSCORE_ADMIN_KEYS): every route is open")
     holder.refresh()
+    if holder.unreachable is not None:  # a registry that cannot be asked is set-up to fix, not "no champion yet"
+        message = (f"cannot start: the model registry cannot be reached ({holder.unreachable}); "
+                   "check MLFLOW_TRACKING_URI")
+        log.critical(message)
+        raise RegistryError(message)
     for problem in holder.status().problems:
         log.warning("not ready: %s", problem)
     holder.start(settings.reload_seconds)

@@ -39,6 +39,7 @@ class ChampionHolder:
         self._agreement: Agreement | None = None
         self._agreement_digest = ""
         self._problems: dict[str, str] = {}
+        self.unreachable: str | None = None  # why the registry could not be asked at the last check
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -69,7 +70,9 @@ class ChampionHolder:
         try:
             version = self.registry.version_for(CHAMPION)
         except RegistryError as exc:
+            self.unreachable = str(exc)
             return self._problem("model", f"champion not checked, previous kept: {exc}")
+        self.unreachable = None
         if version is None:
             return self._problem("model", f"no @champion for {self.registry.name} yet: run `make train`")
         if self._model is not None and self._model.version == version:  # back on the version in service

@@ -23,6 +23,7 @@ class DataChecks:
     in_time_order: bool = True
     monthly_win_rate: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    label_shift: str | None = None  # the sudden shift of the won rate, if any: it holds a candidate back
 
     def as_dict(self) -> dict[str, Any]:
         return {"duplicate_ids": self.duplicate_ids, "duplicate_examples": self.duplicate_examples,
@@ -59,7 +60,8 @@ def label_shift(closed: History, checks: DataChecks) -> DataChecks:
         last = float(table["mean"].iloc[-1])
         before = float(np.average(table["mean"].iloc[:-1], weights=table["size"].iloc[:-1]))
         if before > 0 and not (1 / SHIFT_RATIO <= (last or 1e-9) / before <= SHIFT_RATIO):
-            checks.warnings.append(f"the won rate of the last month ({table.index[-1]}: {last:.1%}) differs sharply "
-                                   f"from the months before ({before:.1%}): check for a change in how outcomes "
-                                   "are recorded")
+            checks.label_shift = (f"the won rate of the last month ({table.index[-1]}: {last:.1%}) differs sharply "
+                                  f"from the months before ({before:.1%}): check for a change in how outcomes "
+                                  "are recorded")
+            checks.warnings.append(checks.label_shift)
     return checks

@@ -11,7 +11,8 @@ LOG_LOSS_TOLERANCE = 0.005
 
 RULE = (f"promote when there is no champion, or when on the same holdout the candidate's ROC AUC is at most "
         f"{AUC_TOLERANCE} below the champion's and its log loss at most {LOG_LOSS_TOLERANCE} above it; "
-        "a candidate without predictive signal never replaces a champion that has it")
+        "a candidate without predictive signal never replaces a champion that has it; and a history whose won rate "
+        "shifted sharply in its last month never replaces a champion without --force")
 
 
 @dataclass(frozen=True)

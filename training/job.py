@@ -90,12 +90,14 @@ def run_training(options: TrainOptions, steps: Steps | None = None) -> TrainResu
         evaluation, holdout_p = evaluate_models(estimator, split, baseline_p, options.grades or DEFAULT_GRADES)
     card = describe_model(build_card(profile, split, estimator, refused, evaluation, steps.timings, len(history.open)),
                           estimator, split.holdout.won, holdout_p)
-    card["data_checks"] = report_checks(steps, label_shift(closed, checks), evaluation).as_dict()
+    checks = report_checks(steps, label_shift(closed, checks), evaluation)
+    card["data_checks"] = checks.as_dict()
     with steps.step("log", "Logging the run and registering the model in MLflow"):
         version, run_id = log_run(profile, options, estimator, split, card, holdout_p, baseline_p)
     with steps.step("gate", "Comparing with the champion"):
         decision, champion = promote(Registry(options.tracking_uri or tracking_uri(), profile.registered_model),
-                                     version, split, Contender(evaluation.model, evaluation.signal), options.force)
+                                     version, split, Contender(evaluation.model, evaluation.signal), options.force,
+                                     hold=checks.label_shift)
     return TrainResult(version, decision, Contender(evaluation.model, evaluation.signal), champion, card, run_id)
 
 
@@ -256,13 +258,22 @@ def _log_json(path: Path, payload: Any) -> None:
 
 
 def promote(registry: Registry, version: str, split: TimeSplit, candidate: Contender,
-            force: bool) -> tuple[GateDecision, Contender | None]:
-    """Re-score the champion on this holdout, apply the gate, move the alias, record the decision."""
+            force: bool, hold: str | None = None) -> tuple[GateDecision, Contender | None]:
+    """Re-score the champion on this holdout, apply the gate, move the alias, record the decision.
+
+    `hold` names a sudden shift of the won rate in the history: labels that changed meaning make the holdout
+    unfit to judge either model (both may look worse, or the candidate better for having learnt the error),
+    so a champion stays in place unless forced.
+    """
     try:
         champion = champion_on(registry, split)
         decision = decide(candidate, champion, force)
     except IncomparableChampion as exc:
         champion, decision = None, GateDecision(force, f"forced: {exc}" if force else str(exc), forced=force)
+    if hold is not None and champion is not None and decision.promote:
+        why = f"{hold}; a holdout whose labels shifted cannot judge the models, so the champion stays"
+        decision = (GateDecision(True, f"forced: {why}", forced=True) if force
+                    else GateDecision(False, f"{why} (check, then retrain or use --force)"))
     registry.set_alias(CHAMPION if decision.promote else CHALLENGER, version)
     registry.tag(version, {"gate_decision": "champion" if decision.promote else "challenger",
                            "gate_reason": decision.reason, "gate_rule": RULE, "forced": str(decision.forced).lower(),
