@@ -82,6 +82,8 @@ class ChampionHolder:
             model = self.registry.load(version)
         except (RegistryError, ModelLoadError) as exc:
             return self._problem("model", f"champion {self.registry.name}/{version} not loaded, previous kept: {exc}")
+        if (misfit := incompatibility(model, self.profile)) is not None:
+            return self._problem("model", f"champion {model.label} refused, previous kept: {misfit}")
         self._model = model
         self._problems.pop("model", None)
         return True
@@ -115,3 +117,15 @@ class ChampionHolder:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+
+def incompatibility(model: LeadModel, profile: Profile) -> str | None:
+    """Why a model cannot score this profile's leads (a feature the profile lacks or types otherwise), or None.
+
+    Such a model loads, but every lead would reach it without that field: it would score them all as missing.
+    """
+    declared = {feature.name: feature.kind for feature in profile.features}
+    misfits = [f"{f.name} ({f.kind.value})" for f in model.estimator.features if declared.get(f.name) != f.kind]
+    if not misfits:
+        return None
+    return f"it was trained on {', '.join(misfits)}, which profile {profile.name!r} does not declare so"

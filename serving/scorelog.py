@@ -90,7 +90,7 @@ class ScoreLog:
             deciding_rule=decision.deciding_rule, rules=[rule.id for rule in decision.fired],
             reasons=[json_ready(vars(reason)) for reason in score.reasons], contributions=contributions,
             model_version=scorer.model.label, agreement_version=scorer.agreement.version,
-            input_hash=input_hash(lead), fields={name: json_ready(lead.get(name)) for name in self.kept},
+            input_hash=input_hash(lead, self.personal), fields={name: json_ready(lead.get(name)) for name in self.kept},
             personal={name: not is_missing(lead.get(name)) for name in self.personal},
             source=to_text(lead.get(self.source_field)) if self.source_field else None)
 
@@ -133,9 +133,14 @@ def field_contributions(scorer: Scorer, leads: Sequence[Lead], scores: Sequence[
     return [{name: round(float(v), 4) for name, v in zip(names, row, strict=True) if abs(v) >= TINY} for row in values]
 
 
-def input_hash(lead: Lead) -> str:
-    """sha256 of the lead as canonical JSON (sorted keys, no spaces, dates as ISO text)."""
-    text = json.dumps(lead, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+def input_hash(lead: Lead, personal: Sequence[str] = ()) -> str:
+    """sha256 of the lead as canonical JSON (sorted keys, no spaces, dates as ISO text).
+
+    Personal values enter only as present or not: a plain hash of a phone number beside the stored
+    fields could be reversed by trying every number.
+    """
+    masked = {**lead, **{name: not is_missing(lead.get(name)) for name in personal if name in lead}}
+    text = json.dumps(masked, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
