@@ -27,9 +27,10 @@ def _text_not_nan(value: Any) -> Any:
     return value
 
 
-LeadId = Annotated[str, BeforeValidator(_text_not_nan),
-                   StringConstraints(min_length=1, max_length=200, strip_whitespace=True, pattern=VISIBLE)]
-Text = Annotated[str, BeforeValidator(_text_not_nan), StringConstraints(max_length=MAX_TEXT, pattern=NO_NUL)]
+# The check before the constraints comes last: listed first, pydantic would drop the pattern from the schema.
+LeadId = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True, pattern=VISIBLE),
+                   BeforeValidator(_text_not_nan)]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=NO_NUL), BeforeValidator(_text_not_nan)]
 Number = Annotated[float, Field(allow_inf_nan=False)]
 
 KIND_TYPES: dict[FeatureKind, Any] = {

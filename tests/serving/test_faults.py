@@ -281,7 +281,7 @@ def test_an_agreement_carrying_code_or_gone_is_refused_and_the_previous_stays(
     evil = DEMO_AGREEMENT.read_text(encoding="utf-8").replace(
         "rules:", f'extra: !!python/object/apply:os.mkdir ["{marker}"]\nrules:', 1)
     pushes: dict[str, Callable[[], object]] = {"could not determine a constructor": lambda: path.write_text(evil),
-                                               "file not found": path.unlink}
+                                               "No such file or directory": path.unlink}
     seen = {}
     with TestClient(create_app(make_settings(agreement=path, reload_seconds=0.05))) as client:
         in_force = client.get("/ready").json()["agreement_version"]
