@@ -1,12 +1,16 @@
 """Serving benchmark: our scorer against `mlflow models serve` on the same champion, over loopback HTTP.
 
 One run: make sure a champion exists (train one into a temporary store if `MLFLOW_TRACKING_URI`'s store
-has none), start both servers on free loopback ports, and measure one-lead latency at concurrency 1 and
-throughput at concurrency 8; then `Scorer.score_many` on 10,000 leads in this process.
+has none), start the servers on free loopback ports, and measure one-lead latency at concurrency 1 and
+throughput at concurrency 8; then `Scorer.score_many` on 10,000 leads in this process. Our service runs
+twice: as deployed (every score committed to the lead store before the answer), and with its store at a
+path that cannot exist, so the log stays degraded and the figures are scoring and HTTP alone.
 
 The client is a thread per connection over `http.client` keep-alive connections (no per-request
 connection set-up, no HTTP library on top); its own cost is measured on `/health`, a route that does
-nothing, so the scoring figures can be read against what the client alone can drive.
+nothing, so the scoring figures can be read against what the client alone can drive. Other jobs share
+this machine, so the server's own CPU time per request (from /proc, its whole process group) is printed
+too, and the load average at each step.
 Run: `make bench-serve` (or `python -m benchmarks.serve --requests 2000 --concurrent-requests 5000`).
 """
 

@@ -20,6 +20,10 @@ class Calibrator(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
 
 
+class CalibrationError(ValueError):
+    """Calibration that would not give a usable probability."""
+
+
 class SigmoidCalibrator:
     """Platt scaling: P = 1 / (1 + exp(-(a * margin + b)))."""
 
@@ -31,6 +35,10 @@ class SigmoidCalibrator:
         # A large C keeps Platt scaling (nearly) unregularised, as in the original method.
         model = LogisticRegression(C=1e6).fit(margin.reshape(-1, 1), won)
         self.slope, self.intercept = float(model.coef_[0, 0]), float(model.intercept_[0])
+        if self.slope <= 0:
+            # A non-positive slope would turn the model's ranking upside down (or flat): refuse the model.
+            raise CalibrationError(f"calibration: Platt slope {self.slope:.3f} <= 0 on {len(won)} calibration leads: "
+                                   "the model ranks them backwards; try `calibrate_on: cross_fit` in the profile")
         return self
 
     def __call__(self, margin: np.ndarray) -> np.ndarray:

@@ -31,7 +31,7 @@ def baseline_pipeline(features: Sequence[Feature]) -> Pipeline:
          categorical),
     ])
     model = LogisticRegressionCV(Cs=[0.001, 0.01, 0.1, 1.0, 10.0], cv=TimeSeriesSplit(4),
-                                 scoring="neg_log_loss", max_iter=2000)
+                                 scoring="neg_log_loss", max_iter=2000, solver="newton-cholesky")
     return Pipeline([("columns", columns), ("model", model)])
 
 
