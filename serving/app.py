@@ -19,9 +19,11 @@ from serving.champion import ChampionHolder
 from serving.lead_routes import build_lead_router
 from serving.limits import BodyLimit
 from serving.pages.routes import install_pages
+from serving.report_routes import build_report_router
 from serving.routes import build_admin_router, build_router
 from serving.scorelog import ScoreLog
 from serving.settings import Settings
+from serving.signoff_routes import build_signoff_router
 from serving.store.database import LeadStore
 
 log = logging.getLogger("leadscore")
@@ -41,6 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(build_admin_router())
     app.include_router(build_router(profile, settings, example_lead(profile)))
     app.include_router(build_lead_router())
+    app.include_router(build_signoff_router())
+    app.include_router(build_report_router())
     install_pages(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_exception_handler(RequestValidationError, _invalid_request)

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     reload_seconds: Annotated[float, Field(gt=0)] = 30.0
     api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
     admin_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    sales_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)  # agreement sign-off
+    marketing_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_batch: Annotated[int, Field(ge=1, le=100_000)] = 10_000
     max_body_bytes: Annotated[int, Field(ge=1024)] = 20 * 1024 * 1024
     log_level: str = "info"
@@ -38,7 +40,7 @@ class Settings(BaseSettings):
     store_url: str | None = None  # any SQLAlchemy URL; SQLite at data_dir/leads.db when unset
     source_field: str | None = "lead_source"  # the lead field `GET /v1/leads?source=` filters on
 
-    @field_validator("api_keys", "admin_keys", mode="before")
+    @field_validator("api_keys", "admin_keys", "sales_keys", "marketing_keys", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split_keys(value)

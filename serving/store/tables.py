@@ -121,3 +121,33 @@ lead_outcomes = Table(
     UniqueConstraint("lead_id", "dedupe_key"),
     CheckConstraint("outcome IN ('won', 'lost', 'recycled')", name="outcome"),
 )
+
+# --- agreement sign-off (revision 0002) ---------------------------------------------------------
+
+SIGN_ROLES = ("sales", "marketing")
+AUDIT_EVENTS = ("proposed", "signed", "activated")
+
+agreement_proposals = Table(
+    "agreement_proposals",
+    metadata,
+    Column("version", String(100), primary_key=True),  # Agreement.version: declared version + content hash
+    Column("declared_version", String(100), nullable=False),
+    Column("text", Text(), nullable=False),  # the YAML exactly as proposed: its bytes give the version's hash
+    Column("proposed_at", UtcDateTime(), nullable=False),
+    Column("activated_at", UtcDateTime(), nullable=True),
+)
+
+agreement_audit = Table(
+    "agreement_audit",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("version", String(100), ForeignKey("agreement_proposals.version"), nullable=False),
+    Column("event", String(16), nullable=False),
+    Column("role", String(16), nullable=True),  # the signing role; None for proposed and activated
+    Column("signer", String(200), nullable=True),
+    Column("at", UtcDateTime(), nullable=False),
+    # one signature per role and version, refused by the database even when two replicas race
+    UniqueConstraint("version", "event", "role"),
+    CheckConstraint("event IN ('proposed', 'signed', 'activated')", name="event"),
+    CheckConstraint("role IS NULL OR role IN ('sales', 'marketing')", name="role"),
+)
