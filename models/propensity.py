@@ -47,6 +47,10 @@ C_SPLITS = 4  # time-ordered folds that choose the linear model's C
 CROSS_FIT_FOLDS = 5  # folds whose out-of-fold margins calibrate a refitted model
 IMPORTANCE_ROWS = 5_000  # rows whose mean absolute contributions give a linear or hybrid model's importance
 SMALL_DATA_ROWS = 100_000
+# Large histories carry enough leads for bigger trees at a faster rate. On the 1,000,000-lead demo this
+# fits in 121 s (320 trees) with holdout AUC 0.9147, against 665 s and 0.9154 with the defaults above.
+LARGE_DATA_ROWS = 200_000
+LARGE_DATA_PARAMS: dict[str, Any] = {"learning_rate": 0.1, "num_leaves": 31}
 
 
 class ModelLoadError(RuntimeError):
@@ -214,6 +218,7 @@ class PropensityEstimator:
         x_all, won_all = np.vstack([x, x_valid]), np.concatenate([won, valid_won])
         self.linear_c_ = None if self.kind == "trees" else choose_c(
             self.encoder_, x_all if self.refit else x, won_all if self.refit else won, self.linear_c)
+        self.large_ = len(won) >= LARGE_DATA_ROWS
         self.linear_, self.booster_ = self._fit_parts(x, won, weight, valid=(x_valid, valid_won))
         self.calibrator_: Calibrator = fit_calibrator(self.calibration, self.margin(x_valid), valid_won)
         if self.refit:
@@ -257,7 +262,9 @@ class PropensityEstimator:
     def _boost(self, x: np.ndarray, won: np.ndarray, weight: np.ndarray | None,
                valid: tuple[np.ndarray, np.ndarray] | None = None, rounds: int | None = None,
                init: np.ndarray | None = None, valid_init: np.ndarray | None = None) -> lgb.Booster:
-        params = {**DEFAULT_PARAMS, **self.params, "seed": self.seed, "num_threads": self._threads(len(won)),
+        size_params = LARGE_DATA_PARAMS if self.large_ else {}
+        params = {**DEFAULT_PARAMS, **size_params, **self.params, "seed": self.seed,
+                  "num_threads": self._threads(len(won)),
                   "monotone_constraints": [f.monotone for f in self.features]}
         train_set = lgb.Dataset(x, won, weight=weight, init_score=init,
                                 feature_name=booster_names(self.encoder_.names),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BeforeValidator
 
 from models.funnel import Funnel, FunnelError, build_funnel
 from models.report_html import render_report
@@ -17,8 +19,18 @@ from serving.store.errors import StoreError
 from serving.store.funnel_frame import scored_leads
 
 PERIOD = "Leads whose latest score is in [from, to): ISO date or date-time; a time without a zone is UTC."
-From = Annotated[dt.datetime | None, Query(alias="from", description=PERIOD)]
-To = Annotated[dt.datetime | None, Query(alias="to", description=PERIOD)]
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _iso_only(value: Any) -> Any:
+    """Refuse a number: pydantic would read it as a Unix time, which the period is not written as."""
+    if isinstance(value, str) and NUMBER.fullmatch(value.strip()):
+        raise ValueError(f"{value!r} is a number, not an ISO date or date-time")
+    return value
+
+
+From = Annotated[dt.datetime | None, Query(alias="from", description=PERIOD), BeforeValidator(_iso_only)]
+To = Annotated[dt.datetime | None, Query(alias="to", description=PERIOD), BeforeValidator(_iso_only)]
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from models.agreement import AgreementError, parse_agreement
 from serving.lead_routes import Clock, Store, http_error, utc_now
-from serving.schemas import NO_NUL, ErrorOut
+from serving.schemas import BAD_BODY, NO_NUL, ErrorOut
 from serving.security import API_KEY_HEADER, _matches, admin_key
 from serving.settings import Settings
 from serving.store.errors import StoreError
@@ -109,12 +109,12 @@ def signing_roles(request: Request, key: Annotated[str | None, Depends(API_KEY_H
     """The roles the key signs for; 401 without a key, 403 when it is no sales or marketing key."""
     settings: Settings = request.app.state.settings
     keys = role_keys(settings)
-    if not any(keys.values()):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "sign-off is disabled: no sales or marketing keys are "
-                                                       "configured (LEADSCORE_SALES_KEYS, LEADSCORE_MARKETING_KEYS)")
     if not key:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a sales or marketing key is required in X-API-Key",
                             headers={"WWW-Authenticate": "APIKey"})
+    if not any(keys.values()):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "sign-off is disabled: no sales or marketing keys are "
+                                                       "configured (LEADSCORE_SALES_KEYS, LEADSCORE_MARKETING_KEYS)")
     roles = {role for role in SIGN_ROLES if _matches(key, keys[role])}
     if not roles:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only a sales or a marketing key may sign an agreement")
@@ -176,13 +176,14 @@ def build_signoff_router(clock: Clock = utc_now) -> APIRouter:
 
     @router.post("/v1/agreements/proposals", response_model=ProposalOut, status_code=status.HTTP_201_CREATED,
                  dependencies=[admin_key], openapi_extra=YAML_BODY,
-                 responses={**ERRORS, 422: {"model": ErrorOut},
+                 responses={**ERRORS, 413: {"model": ErrorOut}, 422: {"model": ErrorOut},
                             200: {"model": ProposalOut, "description": "Already proposed: the proposal"}},
                  summary="Propose an agreement (the YAML file as the body); it waits for both sign-offs")
     async def proposal(request: Request, response: Response, store: Store) -> ProposalOut:
         data = await request.body()
         if len(data) > MAX_AGREEMENT_BYTES:
-            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"an agreement is at most {MAX_AGREEMENT_BYTES} bytes")
+            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
+                                f"an agreement is at most {MAX_AGREEMENT_BYTES} bytes")
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -200,7 +201,8 @@ def build_signoff_router(clock: Clock = utc_now) -> APIRouter:
             response.status_code = status.HTTP_200_OK
         return ProposalOut.of(stored, serving_version(request))
 
-    @router.post("/v1/agreements/proposals/{version}/sign", response_model=SignOut, responses={**ERRORS},
+    @router.post("/v1/agreements/proposals/{version}/sign", response_model=SignOut,
+                 responses={**ERRORS, **BAD_BODY},
                  summary="Sign a proposal for your role (sales or marketing key); the second role activates it")
     def signature(request: Request, version: str, body: Annotated[SignIn, Body()], store: Store,
                   roles: Annotated[set[str], Depends(signing_roles)]) -> SignOut:

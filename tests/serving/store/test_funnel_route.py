@@ -127,7 +127,8 @@ def test_from_after_to_is_422(api: TestClient) -> None:
         response = api.get(path, headers=KEY, params={"from": "2026-11-02", "to": "2026-11-01"})
         assert response.status_code == 422, response.text
         assert response.json()["detail"][0]["loc"] == ["query", "from"]
-    assert api.get("/v1/reports/funnel", headers=KEY, params={"from": "not-a-date"}).status_code == 422
+    for bad in ("not-a-date", "0.52", "1700000000"):  # a number is not read as Unix time
+        assert api.get("/v1/reports/funnel", headers=KEY, params={"from": bad}).status_code == 422, bad
 
 
 def test_the_funnel_needs_a_scoring_key(api: TestClient) -> None:
