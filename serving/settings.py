@@ -62,7 +62,7 @@ class Settings(BaseSettings):
 
     @property
     def keys_configured(self) -> bool:
-        return bool(self.api_keys or self.admin_keys)
+        return bool(self.api_keys or self.admin_keys or self.sales_keys or self.marketing_keys)
 
     @property
     def lead_store_url(self) -> str:
