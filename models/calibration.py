@@ -20,10 +20,6 @@ class Calibrator(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
 
 
-class CalibrationError(ValueError):
-    """Calibration that would not give a usable probability."""
-
-
 class SigmoidCalibrator:
     """Platt scaling: P = 1 / (1 + exp(-(a * margin + b)))."""
 
@@ -36,9 +32,10 @@ class SigmoidCalibrator:
         model = LogisticRegression(C=1e6).fit(margin.reshape(-1, 1), won)
         self.slope, self.intercept = float(model.coef_[0, 0]), float(model.intercept_[0])
         if self.slope <= 0:
-            # A non-positive slope would turn the model's ranking upside down (or flat): refuse the model.
-            raise CalibrationError(f"calibration: Platt slope {self.slope:.3f} <= 0 on {len(won)} calibration leads: "
-                                   "the model ranks them backwards; try `calibrate_on: cross_fit` in the profile")
+            # A model that ranks the calibration leads backwards has no signal there: every lead gets the
+            # base rate (a flat map) instead of an inverted ranking. The card then reports no signal.
+            rate = float(np.clip(np.mean(won), 1e-4, 1 - 1e-4))
+            self.slope, self.intercept = 0.0, float(np.log(rate / (1 - rate)))
         return self
 
     def __call__(self, margin: np.ndarray) -> np.ndarray:

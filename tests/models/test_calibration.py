@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.calibration import CalibrationError, calibrator_from_dict, fit_calibrator
+from models.calibration import calibrator_from_dict, fit_calibrator
 
 
 @pytest.fixture()
@@ -31,10 +31,11 @@ def test_platt_recovers_a_known_slope(sample: tuple[np.ndarray, np.ndarray]) -> 
     assert calibrator.to_dict()["slope"] == pytest.approx(0.8, abs=0.1)
 
 
-def test_a_model_that_ranks_backwards_is_refused(sample: tuple[np.ndarray, np.ndarray]) -> None:
+def test_a_model_that_ranks_backwards_gets_the_base_rate(sample: tuple[np.ndarray, np.ndarray]) -> None:
     margin, won = sample
-    with pytest.raises(CalibrationError, match="Platt slope -0.* <= 0 .* ranks them backwards"):
-        fit_calibrator("sigmoid", -margin, won)
+    calibrator = fit_calibrator("sigmoid", -margin, won)
+    assert calibrator.to_dict()["slope"] == 0.0
+    np.testing.assert_allclose(calibrator(np.array([-5.0, 0.0, 5.0])), won.mean(), rtol=1e-9)
 
 
 def test_an_unknown_method_is_refused() -> None:
