@@ -132,16 +132,24 @@ def report(
     start: Annotated[str | None, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Day after the period (YYYY-MM-DD).")] = None,
     out: Annotated[Path, typer.Option(help="Folder for funnel.json and funnel.html.")] = Path("reports"),
+    source: Annotated[str, typer.Option(help="'store': what the service scored and the outcomes sellers posted; "
+                                         "'history': the profile's history scored by the champion; 'auto': the "
+                                         "store once it holds scored leads, else the history.")] = "auto",
 ) -> None:
-    """Write the marketing report (funnel.json, funnel.html) from the history scored by the champion."""
+    """Write the marketing report (funnel.json, funnel.html) from the lead store or the scored history."""
     try:
         lead_profile = load_profile(profile)
         terms = load_agreement(agreement, lead_profile)
         period = parse_period(start, end)
-        model = champion(lead_profile)
-        history = load_history(lead_profile, data)
-        scored = funnel_from_history(history, model, terms, id_column=lead_profile.id)
-        funnel = build_funnel(scored, terms, *period, about=about(lead_profile, data, model))
+        stored = store_leads() if source in ("auto", "store") else None
+        if stored is not None and (len(stored) or source == "store"):
+            scored, origin = stored, {"lead store": "latest score of each lead with its newest outcome"}
+        else:
+            model = champion(lead_profile)
+            history = load_history(lead_profile, data)
+            scored = funnel_from_history(history, model, terms, id_column=lead_profile.id)
+            origin = about(lead_profile, data, model)
+        funnel = build_funnel(scored, terms, *period, about=origin)
         json_path, html_path = write_report(funnel, out)
     except USER_ERRORS as exc:
         fail(str(exc))
@@ -149,6 +157,23 @@ def report(
     err.print(f"wrote {json_path} and {html_path}: {total.leads:,} leads, {total.won:,} won, "
               f"{total.lost:,} lost, {total.open:,} open, win rate {percent(total.win_rate)}",
               highlight=False, soft_wrap=True)
+
+
+def store_leads() -> Any:
+    """Scored leads of the lead store the service settings name (LEADSCORE_STORE_URL / LEADSCORE_DATA_DIR)."""
+    from serving.settings import Settings
+    from serving.store.database import LeadStore
+    from serving.store.errors import StoreError
+    from serving.store.funnel_frame import scored_leads
+
+    store = LeadStore(Settings().lead_store_url)
+    try:
+        store.open()
+        return scored_leads(store)
+    except StoreError as exc:
+        raise ValueError(f"lead store {store.name}: {exc}") from None
+    finally:
+        store.engine.dispose()
 
 
 def parse_period(start: str | None, end: str | None) -> tuple[dt.date | None, dt.date | None]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -150,3 +152,21 @@ def test_the_html_report_is_one_self_contained_page(api: TestClient,
     page = response.text
     assert page.lstrip().lower().startswith("<!doctype html") and "summit" in page and "spring-promo" in page
     assert "<script src" not in page and "<link" not in page  # nothing fetched from elsewhere
+
+
+def test_the_report_command_reads_what_the_service_scored(api: TestClient, example: dict[str, Any],
+                                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    for i, kind in enumerate(["won", "lost", None]):
+        lead = {**example, "lead_id": f"CLI-{i}"}
+        score(api, lead)
+        if kind:
+            outcome(api, lead["lead_id"], kind)
+    monkeypatch.setenv("LEADSCORE_STORE_URL", str(api.app.state.settings.lead_store_url))  # type: ignore[attr-defined]
+    result = CliRunner().invoke(app, ["report", "--source", "store", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    figures = json.loads((tmp_path / "funnel.json").read_text())
+    assert (figures["total"]["leads"], figures["total"]["won"], figures["total"]["lost"]) == (3, 1, 1)
