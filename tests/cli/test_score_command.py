@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("LEADSCORE_SHARED_DATA") or ROOT.parent / "shared" / "data")
 MAVEN, AGREEMENT = ROOT / "profiles" / "maven-crm.yaml", ROOT / "agreements" / "maven-crm.yaml"
 pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not DATA.is_dir(), reason=f"the real histories are not at {DATA}")]
+              pytest.mark.skipif(not DATA.is_dir() and os.environ.get("CI") != "true",
+                                 reason=f"the real histories are not at {DATA} (under CI=true this fails)")]
 runner = CliRunner()
 
 

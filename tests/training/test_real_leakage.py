@@ -19,7 +19,8 @@ from training.steps import Steps
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("LEADSCORE_SHARED_DATA") or ROOT.parent / "shared" / "data")
 FORGOTTEN = {"Tags": 0.930, "Lead Quality": 0.816}  # their single-feature holdout AUC
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"the real histories are not at {DATA}")
+pytestmark = pytest.mark.skipif(not DATA.is_dir() and os.environ.get("CI") != "true",
+                                 reason=f"the real histories are not at {DATA} (under CI=true this fails)")
 
 
 def forgetful_profile(tmp_path: Path) -> Path:

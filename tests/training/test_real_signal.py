@@ -19,7 +19,8 @@ from training.job import TrainOptions, baseline_predictions, evaluate_models, fi
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("LEADSCORE_SHARED_DATA") or ROOT.parent / "shared" / "data")
 MAVEN = ROOT / "profiles" / "maven-crm.yaml"
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"the real histories are not at {DATA}")
+pytestmark = pytest.mark.skipif(not DATA.is_dir() and os.environ.get("CI") != "true",
+                                 reason=f"the real histories are not at {DATA} (under CI=true this fails)")
 
 
 def test_maven_has_no_predictive_signal_and_cannot_replace_a_champion_with_signal() -> None:
