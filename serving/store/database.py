@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -91,8 +93,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # score survives a power cut, which is what "logged" promises.
     cursor = dbapi_connection.cursor()
     for pragma in SQLITE_PRAGMAS:
-        cursor.execute(f"PRAGMA {pragma}")
+        _retry_locked(lambda statement=f"PRAGMA {pragma}": cursor.execute(statement))
     cursor.close()
+
+
+def _retry_locked(run: Callable[[], object]) -> None:
+    # Switching a new file to WAL needs a moment of exclusive access, and SQLite answers "database is
+    # locked" at once (without its busy handler) while another process starting together holds it.
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            run()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def sqlite_folder(url: URL) -> None:
