@@ -10,7 +10,6 @@ from __future__ import annotations
 import shutil
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,7 +27,7 @@ from models.pyfunc import ARTIFACT
 from models.registry import CHAMPION, Registry
 from serving.app import create_app
 from tests.conftest import DEMO_AGREEMENT, DEMO_PROFILE
-from tests.serving.conftest import MakeSettings, free_port, start_uvicorn, stop
+from tests.serving.conftest import MakeSettings, free_port, poll, start_uvicorn, stop
 from tests.serving.store.conftest import pg_schema, postgres  # noqa: F401 - postgres is a fixture
 from training.job import TrainResult
 
@@ -36,15 +35,6 @@ pytestmark = pytest.mark.slow
 T = TypeVar("T")
 FAST_FAILING_HTTP = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "2"}
 
-
-def poll(read: Callable[[], T], done: Callable[[T], bool], patience: float = 30.0) -> T:
-    """Read until `done` holds or patience runs out; the caller asserts on what came back."""
-    deadline = time.monotonic() + patience
-    value = read()
-    while not done(value) and time.monotonic() < deadline:
-        time.sleep(0.05)
-        value = read()
-    return value
 
 
 # --- the registry at start-up ------------------------------------------------------------------

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,7 +21,7 @@ from models.registry import CHAMPION, Registry
 from serving.app import create_app
 from serving.settings import Settings
 from tests.conftest import DEMO_AGREEMENT, DEMO_PROFILE
-from tests.serving.conftest import MakeSettings
+from tests.serving.conftest import MakeSettings, poll
 from training.job import TrainOptions, run_training
 from training.steps import Steps
 
@@ -100,15 +99,6 @@ class Traffic:
             return
         self.seen.wait(timeout=60)
 
-
-def poll(read: Callable[[], T], done: Callable[[T], bool], patience: float = 30.0) -> T:
-    """Read until `done` holds or patience runs out; the caller asserts on what came back."""
-    deadline = time.monotonic() + patience
-    value = read()
-    while not done(value) and time.monotonic() < deadline:
-        time.sleep(0.05)
-        value = read()
-    return value
 
 
 # --- the model ---------------------------------------------------------------------------------
