@@ -23,11 +23,16 @@ from models.evidence import Evidence
 BOOSTER_FILE = "booster.txt"
 STATE_FILE = "state.json"
 
-# Small trees and a slow rate: lead histories are noisy and mostly additive, so deep trees overfit.
+# Small, shallow trees: lead histories are noisy and mostly additive, so deep trees overfit. Depth also
+# sets the cost of every explained score: TreeSHAP takes time in proportion to trees x leaves x depth^2.
+# On the 20,000-lead demo, depth 4 at rate 0.1 stops at 166 trees with holdout AUC 0.9077 and log loss
+# 0.2162, against 469 trees, 0.9068 and 0.2176 for unbounded depth at rate 0.03, and explains a lead
+# in about a sixth of the time (150 against 970 microseconds a row).
 DEFAULT_PARAMS: dict[str, Any] = {
     "objective": "binary",
-    "learning_rate": 0.03,
+    "learning_rate": 0.1,
     "num_leaves": 15,
+    "max_depth": 4,
     "min_data_in_leaf": 50,
     "feature_fraction": 0.8,
     "bagging_fraction": 0.8,

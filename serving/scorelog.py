@@ -1,5 +1,8 @@
 """The score log: every score the API answers is written to the lead store before the answer leaves.
 
+Scores are committed by one writer thread in groups (serving/group_commit.py): a request waits for the
+commit that holds its score, and requests arriving together share one commit.
+
 When the store cannot take a score, scoring still answers (with `logged: false`), the log reports
 itself degraded in /ready, and the store is tried again on a later score after `retry_seconds`.
 """
@@ -22,6 +25,7 @@ import pandas as pd
 from features.profile import Profile
 from features.values import is_missing, to_text
 from models.scoring import Score, Scorer
+from serving.group_commit import GroupCommit
 from serving.store.database import LeadStore
 from serving.store.errors import StoreError
 from serving.store.records import ScoreRecord
@@ -47,6 +51,7 @@ class ScoreLog:
         self._problem: str | None = None
         self._retry_at = 0.0
         self._lock = threading.Lock()
+        self._writer: GroupCommit[ScoreRecord] = GroupCommit(self._commit)
 
     def open(self) -> None:
         """Open the store at start-up; when it is unreachable, start degraded and retry on later scores."""
@@ -65,13 +70,14 @@ class ScoreLog:
         """Log the scores, committed before this returns; False when the store could not take them."""
         if not self._due():
             return False
-        try:
-            add_scores(self.store, self.records(scorer, leads, scores, scored_at, explained))
-        except StoreError as exc:
-            self._degrade(exc)
+        return self._writer.write(self.records(scorer, leads, scores, scored_at, explained))
+
+    async def record_async(self, scorer: Scorer, leads: Sequence[Lead], scores: Sequence[Score],
+                           scored_at: dt.datetime, explained: bool = True) -> bool:
+        """`record` for the event loop: waits for the commit without holding up other requests."""
+        if not self._due():
             return False
-        self._recover()
-        return True
+        return await self._writer.write_async(self.records(scorer, leads, scores, scored_at, explained))
 
     def records(self, scorer: Scorer, leads: Sequence[Lead], scores: Sequence[Score], scored_at: dt.datetime,
                 explained: bool = True) -> list[ScoreRecord]:
@@ -99,7 +105,17 @@ class ScoreLog:
         return [self._problem] if self._problem else []
 
     def close(self) -> None:
+        self._writer.close()
         self.store.close()
+
+    def _commit(self, records: list[ScoreRecord]) -> bool:
+        try:
+            add_scores(self.store, records)
+        except StoreError as exc:
+            self._degrade(exc)
+            return False
+        self._recover()
+        return True
 
     def _due(self) -> bool:
         return self._problem is None or time.monotonic() >= self._retry_at

@@ -31,19 +31,32 @@ def add_scores(store: LeadStore, records: Sequence[ScoreRecord]) -> list[int]:
     return ids
 
 
+def _first_scored_upsert(insert: Any) -> Any:
+    statement = insert(leads)
+    earlier = statement.excluded.first_scored_at  # a replica may commit an older score late
+    return statement.on_conflict_do_update(index_elements=["lead_id"], set_={"first_scored_at": earlier},
+                                           where=leads.c.first_scored_at > earlier)
+
+
+# Built once: constructing a statement costs more than executing it on a small transaction.
+FIRST_SCORED = {"sqlite": _first_scored_upsert(sqlite.insert), "postgresql": _first_scored_upsert(postgresql.insert)}
+INSERT_RETURNING = lead_scores.insert().returning(lead_scores.c.id, sort_by_parameter_order=True)
+_AT = sa.bindparam("b_time", type_=UtcDateTime())
+MOVE_LATEST = (sa.update(leads)
+               .where(leads.c.lead_id == sa.bindparam("b_lead"),
+                      sa.or_(leads.c.latest_scored_at.is_(None), leads.c.latest_scored_at <= _AT))
+               .values(latest_score_id=sa.bindparam("b_id"), latest_scored_at=_AT))
+
+
 def add_missing_leads(connection: Connection, records: Sequence[ScoreRecord]) -> None:
     """Insert a row for each lead seen for the first time; keep the earliest time a lead was scored."""
     first: dict[str, dt.datetime] = {}
     for record in records:
         first[record.lead_id] = min(record.scored_at, first.get(record.lead_id, record.scored_at))
     rows = [{"lead_id": lead_id, "first_scored_at": at} for lead_id, at in first.items()]
-    dialect = connection.dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(leads)
-        earlier = insert.excluded.first_scored_at  # a replica may commit an older score late
-        connection.execute(insert.on_conflict_do_update(
-            index_elements=["lead_id"], set_={"first_scored_at": earlier},
-            where=leads.c.first_scored_at > earlier), rows)
+    upsert = FIRST_SCORED.get(connection.dialect.name)
+    if upsert is not None:
+        connection.execute(upsert, rows)
         return
     known = set(_known_leads(connection, list(first)))
     missing = [row for row in rows if row["lead_id"] not in known]
@@ -61,8 +74,7 @@ def insert_scores(connection: Connection, records: Sequence[ScoreRecord]) -> lis
     """Insert the score rows; their ids in order."""
     rows = [score_row(record) for record in records]
     if connection.dialect.insert_executemany_returning_sort_by_parameter_order:
-        statement = lead_scores.insert().returning(lead_scores.c.id, sort_by_parameter_order=True)
-        return [int(i) for i in connection.scalars(statement, rows)]
+        return [int(i) for i in connection.scalars(INSERT_RETURNING, rows)]
     return [int(connection.execute(lead_scores.insert(), row).inserted_primary_key[0]) for row in rows]
 
 
@@ -76,12 +88,7 @@ def move_latest(connection: Connection, records: Sequence[ScoreRecord], ids: Seq
     newest: dict[str, dict[str, Any]] = {}
     for record, score_id in zip(records, ids, strict=True):
         newest[record.lead_id] = {"b_lead": record.lead_id, "b_id": score_id, "b_time": record.scored_at}
-    at = sa.bindparam("b_time", type_=UtcDateTime())
-    statement = (sa.update(leads)
-                 .where(leads.c.lead_id == sa.bindparam("b_lead"),
-                        sa.or_(leads.c.latest_scored_at.is_(None), leads.c.latest_scored_at <= at))
-                 .values(latest_score_id=sa.bindparam("b_id"), latest_scored_at=at))
-    connection.execute(statement, list(newest.values()))
+    connection.execute(MOVE_LATEST, list(newest.values()))
 
 
 def lead_history(store: LeadStore, lead_id: str, limit: int = 20) -> LeadHistory:
