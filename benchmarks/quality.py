@@ -38,7 +38,7 @@ from features.source import load_history
 from models.tracking import tracking_uri, use_experiment
 from training.baseline import fit_baseline, predict_baseline
 from training.checks import deduplicate
-from training.evaluation import Metrics, bootstrap_auc_interval, evaluate, has_signal
+from training.evaluation import Metrics, base_rate_log_loss, bootstrap_auc_interval, evaluate, has_signal
 from training.job import TrainOptions, check_minimums, fit_estimator, recalibration_check, split_history
 from training.split import TimeSplit
 
@@ -61,11 +61,12 @@ class ModelResult:
     interval: tuple[float, float]
     fit_seconds: float
     recalibration: dict[str, float | int]
+    base_log_loss: float  # every holdout lead forecast at the win rate before the holdout
     detail: str = ""
 
     @property
     def signal(self) -> bool:
-        return has_signal(self.interval)
+        return has_signal(self.interval, self.metrics.log_loss, self.base_log_loss)
 
 
 @dataclass
@@ -101,16 +102,16 @@ def run_set(path: Path, console: Console) -> SetResult:
     contenders = {OURS: lambda: _ours(profile, refusals, split, options), **_peers(result.features, split)}
     for name, fit in contenders.items():
         console.print(f"  {profile.name}: {name}…", style="dim")
-        result.models.append(_measure(name, fit, split.holdout.won))
+        result.models.append(_measure(name, fit, split.holdout.won, split.prior_win_rate()))
     return result
 
 
-def _measure(name: str, fit: Callable[[], tuple[np.ndarray, str]], won: np.ndarray) -> ModelResult:
+def _measure(name: str, fit: Callable[[], tuple[np.ndarray, str]], won: np.ndarray, prior: float) -> ModelResult:
     start = time.perf_counter()
     p, detail = fit()
     seconds = time.perf_counter() - start
     return ModelResult(name, evaluate(won, p), bootstrap_auc_interval(won, p), seconds,
-                       recalibration_check(won, p), detail)
+                       recalibration_check(won, p), base_rate_log_loss(won, prior), detail)
 
 
 def _ours(profile: Profile, refusals: list[Any], split: TimeSplit, options: TrainOptions) -> tuple[np.ndarray, str]:
@@ -179,7 +180,8 @@ def summary(result: SetResult) -> str:
     """One line on the split and the verdict of our model."""
     rows, rates = result.rows(), result.rates()
     ours = result.models[0]
-    verdict = "predictive" if ours.signal else "no predictive signal (AUC interval contains 0.5)"
+    verdict = "predictive" if ours.signal else ("no predictive signal (the AUC interval contains 0.5, or the log loss "
+                                                f"is no better than the base rate's {ours.base_log_loss:.4f})")
     return (f"{rows['train']:,} training rows (positive rate {rates['train']:.1%}), {rows['holdout']:,} holdout rows "
             f"({rates['holdout']:.1%}); holdout from {result.split.holdout.time.min()}; our model: {verdict}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,8 +13,7 @@ from models.propensity import PropensityEstimator
 from training.evaluation import Metrics
 from training.split import TimeSplit
 
-NO_SIGNAL = ("no predictive signal: the holdout ROC AUC interval contains 0.5; grades come from the agreed "
-             "rules and the base rate")
+NO_SIGNAL = "no predictive signal; grades come from the agreed rules and the base rate"
 
 
 @dataclass(frozen=True)
@@ -24,15 +24,21 @@ class Evaluation:
     baseline: Metrics
     auc_interval: tuple[float, float]
     signal: bool
+    base_log_loss: float  # forecasting every holdout lead at the win rate before the holdout
     grade_bands: list[dict[str, Any]]
     drift: dict[str, Any]
 
 
 def verdict(evaluation: Evaluation) -> str:
     """One sentence a reader of the card can act on."""
-    if not evaluation.signal:
-        return NO_SIGNAL
     low, high = evaluation.auc_interval
+    if not evaluation.signal:
+        if low <= 0.5 <= high or not (math.isfinite(low) and math.isfinite(high)):
+            why = f"the holdout ROC AUC interval ({low:.3f}-{high:.3f}) contains 0.5"
+        else:
+            why = (f"holdout log loss {evaluation.model.log_loss:.4f} is no better than {evaluation.base_log_loss:.4f} "
+                   "for the win rate before the holdout")
+        return f"{NO_SIGNAL} ({why})"
     gap = evaluation.model.roc_auc - evaluation.baseline.roc_auc
     side = "above" if gap >= 0 else "below"
     return (f"predictive: holdout ROC AUC {evaluation.model.roc_auc:.3f} (95% interval {low:.3f}-{high:.3f}), "
@@ -54,6 +60,7 @@ def build_card(profile: Profile, split: TimeSplit, estimator: PropensityEstimato
         "metrics": {"model": evaluation.model.as_dict(), "baseline": evaluation.baseline.as_dict()},
         "auc_interval": list(evaluation.auc_interval),
         "signal": evaluation.signal,
+        "base_rate_log_loss": round(evaluation.base_log_loss, 6),
         "verdict": verdict(evaluation),
         "grade_bands": evaluation.grade_bands,
         "drift": evaluation.drift,

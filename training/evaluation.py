@@ -283,9 +283,19 @@ def bootstrap_auc_interval(
     return float(low), float(high)
 
 
-def has_signal(interval: tuple[float, float]) -> bool:
-    """True when an AUC interval excludes 0.5 (either side); False when it contains it or is NaN."""
+def has_signal(interval: tuple[float, float], log_loss: float, base_log_loss: float) -> bool:
+    """True when an AUC interval excludes 0.5 (either side) and the model's log loss beats the base rate's.
+
+    A ranking that edges past 0.5 by chance while its probabilities forecast worse than the win rate
+    before the holdout is no signal to grade leads on.
+    """
     low, high = interval
     if not (np.isfinite(low) and np.isfinite(high)):
         return False
-    return not low <= 0.5 <= high
+    return not low <= 0.5 <= high and log_loss < base_log_loss
+
+
+def base_rate_log_loss(y: np.ndarray, rate: float) -> float:
+    """Log loss of forecasting every lead at `rate` (the win rate before the holdout)."""
+    y = np.asarray(y, dtype="float64")
+    return _log_loss(y, np.full(len(y), float(rate)))

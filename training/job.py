@@ -27,6 +27,7 @@ from training.card import Evaluation, build_card
 from training.checks import DataChecks, deduplicate, label_shift
 from training.drift import drift_report
 from training.evaluation import (
+    base_rate_log_loss,
     bootstrap_auc_interval,
     evaluate,
     expected_calibration_error,
@@ -161,9 +162,11 @@ def evaluate_models(estimator: PropensityEstimator, split: TimeSplit, baseline_p
     p = estimator.predict_proba(holdout.frame)
     interval = bootstrap_auc_interval(holdout.won, p)
     kinds = {f.name: f.kind.value for f in estimator.features}
+    model, base_log_loss = evaluate(holdout.won, p), base_rate_log_loss(holdout.won, split.prior_win_rate())
     evaluation = Evaluation(
-        model=evaluate(holdout.won, p), baseline=evaluate(holdout.won, baseline_p), auc_interval=interval,
-        signal=has_signal(interval), grade_bands=grade_win_rates(holdout.won, p, grades),
+        model=model, baseline=evaluate(holdout.won, baseline_p), auc_interval=interval,
+        signal=has_signal(interval, model.log_loss, base_log_loss), base_log_loss=base_log_loss,
+        grade_bands=grade_win_rates(holdout.won, p, grades),
         drift=drift_report(split.train.frame, holdout.frame, kinds, split.train.won, holdout.won))
     return evaluation, p
 
@@ -299,4 +302,7 @@ def champion_on(registry: Registry, split: TimeSplit) -> Contender | None:
         raise IncomparableChampion(f"champion {champion.label} needs columns {absent} that this history lacks; "
                                    "the gate cannot compare on the same holdout (use --force to promote anyway)")
     p = champion.estimator.predict_proba(split.holdout.frame)
-    return Contender(evaluate(split.holdout.won, p), has_signal(bootstrap_auc_interval(split.holdout.won, p)))
+    metrics = evaluate(split.holdout.won, p)
+    base_log_loss = base_rate_log_loss(split.holdout.won, split.prior_win_rate())
+    interval = bootstrap_auc_interval(split.holdout.won, p)
+    return Contender(metrics, has_signal(interval, metrics.log_loss, base_log_loss))

@@ -18,6 +18,10 @@ class TimeSplit:
     valid: History
     holdout: History
 
+    def prior_win_rate(self) -> float:
+        """Win rate of the leads before the holdout: the forecast any model has to beat."""
+        return float(np.concatenate([self.train.won, self.valid.won]).mean())
+
     def window(self) -> dict[str, str]:
         """First and last lead time of each window, for the model card."""
         return {name: f"{part.time.min()} .. {part.time.max()}"

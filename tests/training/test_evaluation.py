@@ -12,6 +12,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, log_loss,
 
 from training.evaluation import (
     Metrics,
+    base_rate_log_loss,
     bootstrap_auc_interval,
     calibration_curve,
     cumulative_gains,
@@ -226,14 +227,21 @@ def test_bootstrap_refuses_bad_settings(n: int, level: float) -> None:
 
 
 @pytest.mark.parametrize(
-    ("interval", "expected"),
+    ("interval", "log_loss", "expected"),
     [
-        ((0.55, 0.7), True),
-        ((0.3, 0.45), True),
-        ((0.45, 0.6), False),
-        ((0.5, 0.6), False),
-        ((math.nan, math.nan), False),
+        ((0.55, 0.7), 0.60, True),
+        ((0.3, 0.45), 0.60, True),
+        ((0.45, 0.6), 0.60, False),
+        ((0.5, 0.6), 0.60, False),
+        ((math.nan, math.nan), 0.60, False),
+        ((0.51, 0.57), 0.6770, False),  # ranks a little, forecasts worse than the base rate (Maven's case)
+        ((0.51, 0.57), 0.6762, False),  # no better is not better
     ],
 )
-def test_has_signal(interval: tuple[float, float], expected: bool) -> None:
-    assert has_signal(interval) is expected
+def test_has_signal(interval: tuple[float, float], log_loss: float, expected: bool) -> None:
+    assert has_signal(interval, log_loss, base_log_loss=0.6762) is expected
+
+
+def test_base_rate_log_loss_is_the_constant_forecast() -> None:
+    y = np.array([1, 0, 0, 0])
+    assert base_rate_log_loss(y, 0.25) == pytest.approx(-(math.log(0.25) + 3 * math.log(0.75)) / 4)
