@@ -119,7 +119,9 @@ def _ours(profile: Profile, refusals: list[Any], split: TimeSplit, options: Trai
     detail = f"{estimator.kind}, {estimator.trees} trees"
     if estimator.linear_c_ is not None:
         detail += f", C={estimator.linear_c_:g}"
-    return estimator.predict_proba(split.holdout.frame), detail + f", calibrated on {estimator.calibrate_on}"
+    detail += (", own log-odds (no calibrator)" if estimator.calibration == "none"
+               else f", calibrated on {estimator.calibrate_on}")
+    return estimator.predict_proba(split.holdout.frame), detail
 
 
 def _peers(features: Sequence[Feature], split: TimeSplit) -> dict[str, Callable[[], tuple[np.ndarray, str]]]:

@@ -199,7 +199,9 @@ class Training(_Strict):
     linear_c: list[Annotated[float, Field(gt=0)]] = Field(
         default_factory=lambda: list(DEFAULT_LINEAR_C), min_length=1)  # C chosen by time-ordered folds
     refit: bool = True  # refit on train + validation once early stopping and C are chosen
-    calibration: Literal["sigmoid", "isotonic"] | None = None
+    # sigmoid (Platt) or isotonic; none keeps the model's own log-odds (P = sigmoid(margin)), for a linear or
+    # hybrid model refitted on log loss over every pre-holdout lead; unset: the training options' method.
+    calibration: Literal["sigmoid", "isotonic", "none"] | None = None
     calibrate_on: Literal["valid", "cross_fit"] = "valid"  # cross_fit: out-of-fold margins of the refit model
 
     @field_validator("params")
@@ -214,6 +216,8 @@ class Training(_Strict):
     def _cross_fit_refits(self) -> Training:
         if self.calibrate_on == "cross_fit" and not self.refit:
             raise ValueError("calibrate_on: cross_fit calibrates the refitted model, so it needs refit: true")
+        if self.calibrate_on == "cross_fit" and self.calibration == "none":
+            raise ValueError("calibration: none fits no calibrator, so there is nothing to calibrate_on: cross_fit")
         return self
 
 

@@ -9,7 +9,9 @@ import numpy as np
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
-CalibrationMethod = Literal["sigmoid", "isotonic"]
+# none: the model's own log-odds, for models fitted on log loss over every pre-holdout lead (linear, hybrid),
+# whose margin is already a probability; a refit on fewer or other leads would only add noise to it.
+CalibrationMethod = Literal["sigmoid", "isotonic", "none"]
 
 
 class Calibrator(Protocol):
@@ -65,7 +67,9 @@ class IsotonicCalibrator:
 
 
 def fit_calibrator(method: CalibrationMethod, margin: np.ndarray, won: np.ndarray) -> Calibrator:
-    """Fit the named calibrator on out-of-time margins."""
+    """Fit the named calibrator on out-of-time margins ("none": the identity on log-odds, nothing is fitted)."""
+    if method == "none":
+        return SigmoidCalibrator(1.0, 0.0)
     if method == "isotonic":
         return IsotonicCalibrator().fit(margin, won)
     return SigmoidCalibrator().fit(margin, won)

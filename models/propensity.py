@@ -175,7 +175,8 @@ class PropensityEstimator:
     the linear C on time-ordered folds); with `refit` the model is then refitted on train + validation.
     `calibrate_on` says where the calibrator learns: the validation slice's margins before the refit
     ("valid"), or out-of-fold margins of the refitted recipe over train + validation ("cross_fit"), for
-    histories whose validation slice is too small or too unlike the rest to calibrate on alone.
+    histories whose validation slice is too small or too unlike the rest to calibrate on alone. Calibration
+    "none" keeps the model's own log-odds (P = sigmoid(margin)) and fits nothing.
     """
 
     def __init__(
@@ -239,7 +240,7 @@ class PropensityEstimator:
         # stopping found (scaled to the larger set); the calibrator fitted out of time is kept unless
         # calibrate_on asks for cross-fitted margins.
         rounds = None if self.booster_ is None else max(1, round(self.trees * len(won) / train_rows))
-        if self.calibrate_on == "cross_fit":
+        if self.calibrate_on == "cross_fit" and self.calibration != "none":
             self.calibrator_ = fit_calibrator(self.calibration, self._cross_fitted(x, won, weight, rounds), won)
         self.linear_, self.booster_ = self._fit_parts(x, won, weight, rounds=rounds)
 

@@ -166,6 +166,8 @@ def test_value_maps_may_name_numbers_and_a_yaml_on_key_is_the_join_column(tmp_pa
     ({"params": {"seed": 3}}, "set by the estimator"),
     ({"linear_c": [0]}, "greater than 0"),
     ({"refit": False, "calibrate_on": "cross_fit"}, "needs refit: true"),
+    ({"calibration": "none", "calibrate_on": "cross_fit"}, "nothing to calibrate_on"),
+    ({"calibration": "platt"}, "training.calibration"),
 ])
 def test_a_bad_training_section_is_refused(tmp_path: Path, training: dict[str, Any], message: str) -> None:
     (tmp_path / "profile.yaml").write_text(yaml.safe_dump({**BASE, "training": training}))

@@ -38,6 +38,14 @@ def test_a_model_that_ranks_backwards_gets_the_base_rate(sample: tuple[np.ndarra
     np.testing.assert_allclose(calibrator(np.array([-5.0, 0.0, 5.0])), won.mean(), rtol=1e-9)
 
 
+def test_none_fits_nothing_and_reads_margins_as_log_odds(sample: tuple[np.ndarray, np.ndarray]) -> None:
+    margin, won = sample
+    calibrator = fit_calibrator("none", margin, won)
+    grid = np.linspace(-6, 4, 200)
+    np.testing.assert_allclose(calibrator(grid), 1 / (1 + np.exp(-grid)), rtol=1e-12)
+    np.testing.assert_allclose(calibrator_from_dict(calibrator.to_dict())(grid), calibrator(grid))
+
+
 def test_an_unknown_method_is_refused() -> None:
     with pytest.raises(ValueError, match="'beta' is unknown"):
         calibrator_from_dict({"method": "beta"})

@@ -104,3 +104,23 @@ def test_a_booster_from_another_model_is_refused(estimator: PropensityEstimator,
     (other / "state.json").write_text(state)
     with pytest.raises(ModelLoadError, match="do not match"):
         PropensityEstimator.load(other)
+
+
+def test_calibration_none_keeps_the_refitted_models_own_log_odds(tmp_path: Path) -> None:
+    from features.profile import Feature, FeatureKind
+
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"visits": rng.poisson(4, 3000).astype(float), "source": rng.choice(["ad", "referral"], 3000)})
+    margin = 0.4 * frame["visits"] - 2.0 + np.where(frame["source"] == "referral", 1.0, 0.0)
+    won = (rng.random(3000) < 1 / (1 + np.exp(-margin))).to_numpy(dtype=float)
+    features = [Feature(name="visits", kind=FeatureKind.numeric), Feature(name="source", kind=FeatureKind.categorical)]
+    estimator = PropensityEstimator(features, kind="hybrid", calibration="none", linear_c=[1.0],
+                                    params={"num_leaves": 4, "min_data_in_leaf": 100}, max_rounds=50)
+    estimator.fit(frame.iloc[:2400], won[:2400], frame.iloc[2400:], won[2400:])
+    x = estimator.encoder_.transform(frame)
+    p = estimator.predict_proba(frame)
+    np.testing.assert_allclose(p, 1 / (1 + np.exp(-estimator.margin(x))), rtol=1e-12)
+    assert abs(p.mean() - won.mean()) < 0.02  # log loss on every lead: the mean is the base rate
+    loaded = PropensityEstimator.load(estimator.save(tmp_path / "model"))
+    assert loaded.calibration == "none"
+    np.testing.assert_allclose(loaded.predict_proba(frame), p, rtol=1e-12)
