@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -49,16 +49,24 @@ class Scorer:
         self.signal = bool(model.card.get("signal", True))
         self.expected = [f.name for f in self.estimator.features]
 
-    def score_one(self, lead: Mapping[str, Any], explain: bool = True) -> Score:
-        """One lead: TreeSHAP once gives both the margin and the reasons."""
+    def score_one(self, lead: Mapping[str, Any], explain: bool = True, suggest: bool = True) -> Score:
+        """One lead: TreeSHAP once gives both the margin and the reasons (`suggest=False`: no suggestions yet,
+        see `with_suggestions`)."""
         row = self.estimator.encoder_.encode_lead(lead)
         contributions = self.estimator.contributions(row)[0] if explain else None
         margin = float(contributions.sum()) if contributions is not None else float(self.estimator.margin(row)[0])
         probability = float(self.estimator.probability(margin))
         decision = grade_lead(self.agreement, probability, lead)
-        helps = suggestions(self.estimator, row, probability) if contributions is not None and self.signal else []
+        helps = suggestions(self.estimator, row, probability) if suggest and self._suggests(contributions) else []
         missing = [self.expected[i] for i in np.flatnonzero(np.isnan(row[0]))]
         return self._assemble(lead, probability, (decision, self._heading(decision)), contributions, helps, missing)
+
+    def with_suggestions(self, score: Score, lead: Mapping[str, Any]) -> Score:
+        """The score of `score_one(lead, suggest=False)` completed with what would raise its probability."""
+        if not self._suggests(score.contributions):
+            return score
+        row = self.estimator.encoder_.encode_lead(lead)
+        return replace(score, suggestions=suggestions(self.estimator, row, score.probability))
 
     def score_many(self, leads: Sequence[Mapping[str, Any]], explain: bool = True) -> list[Score]:
         """Many leads: one encoding pass, one prediction call, the agreed rules evaluated column by column."""
@@ -70,7 +78,7 @@ class Scorer:
         margins = contributions.sum(axis=1) if contributions is not None else self.estimator.margin(matrix)
         probabilities = self.estimator.probability(margins).tolist()
         decisions = self._decisions(leads, probabilities)
-        helps = (suggestions_many(self.estimator, matrix, probabilities) if contributions is not None and self.signal
+        helps = (suggestions_many(self.estimator, matrix, probabilities) if self._suggests(contributions)
                  else [[] for _ in leads])
         rows = contributions if contributions is not None else [None] * len(leads)
         parts = zip(leads, probabilities, decisions, rows, helps, self._missing(matrix), strict=True)
@@ -89,6 +97,10 @@ class Scorer:
         found = reasons(self.estimator, contributions, lead) if contributions is not None and self.signal else []
         return Score(str(lead.get("lead_id", "")), probability, decision, found, helps, missing,
                      [*heading, *(reason.sentence for reason in found)], contributions)
+
+    def _suggests(self, contributions: np.ndarray | None) -> bool:
+        """Suggestions go with explained scores of a model that has signal."""
+        return contributions is not None and self.signal
 
     def _heading(self, decision: Decision) -> list[str]:
         """The explanation's lines before the reasons: the grade, the rules (the deciding one first)."""

@@ -55,8 +55,9 @@ class GroupCommit(Generic[Item]):
         finished.wait()
         return outcome[0]
 
-    async def write_async(self, items: Sequence[Item]) -> bool:
-        """Store the items and wait for their commit without holding up the event loop."""
+    def write_async(self, items: Sequence[Item]) -> asyncio.Future[bool]:
+        """Submit the items now; the future (of the running event loop) says whether they were stored once
+        their commit is over, so the caller can do other work while the writer commits."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[bool] = loop.create_future()
 
@@ -67,7 +68,7 @@ class GroupCommit(Generic[Item]):
                 pass
 
         self._submit(_Write(items, done))
-        return await future
+        return future
 
     def close(self) -> None:
         """Commit what is waiting, then stop the writer."""

@@ -77,17 +77,21 @@ def build_router(profile: Profile, settings: Settings, example: dict[str, Any]) 
     @router.post("/v1/score", response_model=ScoreOut, responses={**ERRORS, **BAD_BODY}, dependencies=[scoring_key],
                  summary="Score, grade and explain one lead")
     async def score(request: Request, lead: Lead) -> Response:  # type: ignore[valid-type]
-        # One lead is about half a millisecond of CPU: scored on the event loop, not worth a thread hop; the
-        # log's writer thread commits it while the loop serves other requests.
+        # One lead is about half a millisecond of CPU: scored on the event loop, not worth a thread hop. The
+        # score log's writer thread commits the score while the suggestions and the answer are prepared; the
+        # answer leaves once the commit is over.
         scorer = current_scorer(request)
         fields = lead_fields(lead)
         try:
-            result = scorer.score_one(fields)
+            result = scorer.score_one(fields, suggest=False)
         except FieldProblem as problem:
             raise field_error(problem) from None
         now = datetime.now(UTC)
-        logged = await request.app.state.score_log.record_async(scorer, [fields], [result], now)
-        return JSONBytes(score_document(result, scorer, sorted(lead.model_extra or {}), now, logged))
+        logging = request.app.state.score_log.record_async(scorer, [fields], [result], now)
+        result = scorer.with_suggestions(result, fields)
+        document = score_document(result, scorer, sorted(lead.model_extra or {}), now, logged=False)
+        document["logged"] = await logging
+        return JSONBytes(document)
 
     @router.post("/v1/score/batch", response_model=BatchOut, responses={**ERRORS, **BAD_BODY},
                  dependencies=[scoring_key],

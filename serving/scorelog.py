@@ -16,7 +16,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -72,12 +72,13 @@ class ScoreLog:
             return False
         return self._writer.write(self.records(scorer, leads, scores, scored_at, explained))
 
-    async def record_async(self, scorer: Scorer, leads: Sequence[Lead], scores: Sequence[Score],
-                           scored_at: dt.datetime, explained: bool = True) -> bool:
-        """`record` for the event loop: waits for the commit without holding up other requests."""
+    def record_async(self, scorer: Scorer, leads: Sequence[Lead], scores: Sequence[Score],
+                     scored_at: dt.datetime, explained: bool = True) -> Awaitable[bool]:
+        """`record` for the event loop: the scores are submitted at once, and the awaitable says whether they
+        were committed, so the caller can finish its answer while the writer commits."""
         if not self._due():
-            return False
-        return await self._writer.write_async(self.records(scorer, leads, scores, scored_at, explained))
+            return _already(False)
+        return self._writer.write_async(self.records(scorer, leads, scores, scored_at, explained))
 
     def records(self, scorer: Scorer, leads: Sequence[Lead], scores: Sequence[Score], scored_at: dt.datetime,
                 explained: bool = True) -> list[ScoreRecord]:
@@ -132,6 +133,10 @@ class ScoreLog:
             if self._problem is not None:
                 log.info("score log recovered: %s takes scores again", self.store.name)
             self._problem = None
+
+
+async def _already(value: bool) -> bool:
+    return value
 
 
 def field_contributions(scorer: Scorer, leads: Sequence[Lead], scores: Sequence[Score] = ()) -> list[dict[str, float]]:

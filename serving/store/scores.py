@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection, Dialect, Row
 
 from serving.store.database import LeadStore
+from serving.store.driver_sql import DriverStatement
 from serving.store.errors import UnknownLead
 from serving.store.records import LeadHistory, ScoreRecord, StoredOutcome, StoredScore
 from serving.store.tables import UtcDateTime, lead_outcomes, lead_scores, leads
@@ -20,15 +22,44 @@ CHUNK = 1000  # ids per IN (...) list, well under every backend's bound-paramete
 SCORE_COLUMNS = tuple(field.name for field in fields(ScoreRecord))
 
 
+FEW_SCORES = 50  # up to this many records a transaction, each is written by the driver statements below
+
+
 def add_scores(store: LeadStore, records: Sequence[ScoreRecord]) -> list[int]:
     """Log scores in one transaction, committed before this returns; their ids in the records' order."""
     if not records:
         return []
     with store.transaction() as connection:
+        statements = few_score_statements(connection.dialect) if len(records) <= FEW_SCORES else None
+        if statements is not None:
+            return [statements.add(connection, record) for record in records]
         add_missing_leads(connection, records)
         ids = insert_scores(connection, records)
         move_latest(connection, records, ids)
     return ids
+
+
+class FewScoreStatements:
+    """The three statements of `add_scores` for one record at a time, as driver SQL (the scoring API's path)."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.first_scored = DriverStatement(FIRST_SCORED[dialect.name], dialect, ["lead_id", "first_scored_at"])
+        self.insert = DriverStatement(INSERT_RETURNING, dialect, SCORE_COLUMNS)
+        self.move_latest = DriverStatement(MOVE_LATEST, dialect)
+
+    def add(self, connection: Connection, record: ScoreRecord) -> int:
+        self.first_scored.execute(connection, {"lead_id": record.lead_id, "first_scored_at": record.scored_at})
+        score_id = int(self.insert.execute(connection, score_row(record)).scalar_one())
+        self.move_latest.execute(connection, {"b_lead": record.lead_id, "b_id": score_id, "b_time": record.scored_at})
+        return score_id
+
+
+@functools.cache
+def few_score_statements(dialect: Dialect) -> FewScoreStatements | None:
+    """The driver statements for a dialect with upserts and RETURNING (SQLite, PostgreSQL), else None."""
+    if dialect.name not in FIRST_SCORED or not dialect.insert_returning:
+        return None
+    return FewScoreStatements(dialect)
 
 
 def _first_scored_upsert(insert: Any) -> Any:

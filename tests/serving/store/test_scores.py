@@ -9,7 +9,9 @@ import sqlalchemy as sa
 
 from serving.store.database import LeadStore
 from serving.store.errors import UnknownLead
-from serving.store.scores import add_scores, lead_history
+from serving.store.records import ScoreRecord
+from serving.store.scores import FEW_SCORES, add_scores, lead_history
+from serving.store.tables import leads
 from tests.serving.store.factories import NOON, score_record
 
 LATER = NOON + dt.timedelta(hours=1)
@@ -26,6 +28,25 @@ def test_a_score_round_trips_field_for_field(store: LeadStore) -> None:
     assert {k: v for k, v in vars(stored).items() if k != "id"} == vars(record)
     assert stored.scored_at.tzinfo is not None and stored.scored_at == NOON
     assert history.first_scored_at == NOON and history.outcomes == []
+
+
+def test_the_few_scores_path_and_the_bulk_path_write_the_same_rows(store: LeadStore) -> None:
+    def record(lead_id: str, minutes: int) -> ScoreRecord:
+        return score_record(lead_id, scored_at=NOON + dt.timedelta(minutes=minutes), contributions=None,
+                            rules=["contact-data"], deciding_rule="contact-data", disqualified=True, source=None,
+                            fields={"country": "DE", "website_visits": 12.5, "demo_requested": False, "budget": None})
+
+    add_scores(store, [record("L-few", 1)])  # one record: the driver statements
+    bulk = [record(f"L-other-{i}", 0) for i in range(FEW_SCORES)] + [record("L-bulk", 1)]
+    add_scores(store, bulk)  # more than FEW_SCORES: the Core bulk statements
+    few, many = lead_history(store, "L-few"), lead_history(store, "L-bulk")
+    assert ({k: v for k, v in vars(few.latest).items() if k not in ("id", "lead_id")}
+            == {k: v for k, v in vars(many.latest).items() if k not in ("id", "lead_id")})
+    assert few.first_scored_at == many.first_scored_at == NOON + dt.timedelta(minutes=1)
+    with store.transaction() as connection:
+        pointers = dict(connection.execute(sa.select(leads.c.lead_id, leads.c.latest_score_id)
+                                           .where(leads.c.lead_id.in_(["L-few", "L-bulk"]))).all())
+    assert pointers == {"L-few": few.latest.id, "L-bulk": many.latest.id}
 
 
 def test_times_in_other_zones_are_kept_as_the_same_instant(store: LeadStore) -> None:
