@@ -45,7 +45,7 @@ def measure(rows: int) -> dict[str, float]:
     return {"rows": rows, "generate_s": round(generated, 1), "train_s": round(trained, 1),
             "peak_mb": round(peak_mb), "roc_auc": round(metrics["model"]["roc_auc"], 4),
             "baseline_auc": round(metrics["baseline"]["roc_auc"], 4), "ece": round(metrics["model"]["ece"], 4),
-            **{f"step_{k}_s": v for k, v in result.card["timings_seconds"].items()}}
+            "trees": result.card["model"]["trees"], **{f"step_{k}_s": v for k, v in result.card["timings_seconds"].items()}}
 
 
 def run_child(rows: int) -> dict[str, float]:
@@ -62,16 +62,17 @@ def main(rows: Annotated[list[int] | None, typer.Option("--rows")] = None,
     if child is not None:
         print(json.dumps(measure(child)))
         return
-    console = Console()
+    console = Console(width=140)
     table = Table(title=f"make train path on demo histories ({os.cpu_count()} cores, load {os.getloadavg()[0]:.1f})")
-    for column in ("leads", "generate s", "train s", "peak MB", "target", "ROC AUC", "baseline AUC", "ECE"):
+    for column in ("leads", "generate s", "train s", "peak MB", "target", "trees", "ROC AUC", "baseline AUC",
+                   "ECE"):
         table.add_column(column, justify="right")
     for size in rows or list(TARGETS):
         r = run_child(size)
         seconds, megabytes = TARGETS.get(size, (None, None))
         target = " ".join(filter(None, [seconds and f"<{seconds:.0f} s", megabytes and f"<{megabytes:.0f} MB"]))
         table.add_row(f"{size:,}", str(r["generate_s"]), str(r["train_s"]), str(r["peak_mb"]), target or "-",
-                      str(r["roc_auc"]), str(r["baseline_auc"]), str(r["ece"]))
+                      str(r["trees"]), str(r["roc_auc"]), str(r["baseline_auc"]), str(r["ece"]))
         console.print({k: v for k, v in r.items() if k.startswith("step_")}, f"({size:,} leads)")
     console.print(table)
 
