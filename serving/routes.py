@@ -87,10 +87,10 @@ def build_router(profile: Profile, settings: Settings, example: dict[str, Any]) 
         except FieldProblem as problem:
             raise field_error(problem) from None
         now = datetime.now(UTC)
-        logging = request.app.state.score_log.record_async(scorer, [fields], [result], now)
+        committed = request.app.state.score_log.record_async(scorer, [fields], [result], now)
         result = scorer.with_suggestions(result, fields)
         document = score_document(result, scorer, sorted(lead.model_extra or {}), now, logged=False)
-        document["logged"] = await logging
+        document["logged"] = await committed
         return JSONBytes(document)
 
     @router.post("/v1/score/batch", response_model=BatchOut, responses={**ERRORS, **BAD_BODY},
