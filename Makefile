@@ -28,6 +28,7 @@ train: $(STAMP) $(DEMO_DATA)
 	$(BIN)/leadscore train --profile $(PROFILE) --agreement $(AGREEMENT)
 
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 serve: $(STAMP)

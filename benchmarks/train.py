@@ -45,7 +45,8 @@ def measure(rows: int) -> dict[str, float]:
     return {"rows": rows, "generate_s": round(generated, 1), "train_s": round(trained, 1),
             "peak_mb": round(peak_mb), "roc_auc": round(metrics["model"]["roc_auc"], 4),
             "baseline_auc": round(metrics["baseline"]["roc_auc"], 4), "ece": round(metrics["model"]["ece"], 4),
-            "trees": result.card["model"]["trees"], **{f"step_{k}_s": v for k, v in result.card["timings_seconds"].items()}}
+            "trees": result.card["model"]["trees"],
+            **{f"step_{k}_s": v for k, v in result.card["timings_seconds"].items()}}
 
 
 def run_child(rows: int) -> dict[str, float]:

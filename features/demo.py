@@ -564,7 +564,7 @@ def _attributes(rng: np.random.Generator, cols: Columns) -> dict[str, pd.Series]
     last = rng.integers(len(LAST_NAMES), size=n)
     prefix = rng.integers(len(COMPANY_PREFIXES), size=n)
     core = rng.integers(len(COMPANY_CORES), size=n)
-    forms, tlds, codes = (np.array(v, dtype=object) for v in zip(*COUNTRY_STYLE.values()))
+    forms, tlds, codes = (np.array(v, dtype=object) for v in zip(*COUNTRY_STYLE.values(), strict=True))
     country = cols["country"]
     brand, kind = _strings(COMPANY_PREFIXES, prefix), _strings(COMPANY_CORES, core)
     company = brand + " " + kind + " " + _strings(forms, country)

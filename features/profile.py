@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -16,7 +16,7 @@ class ProfileError(ValueError):
     """A dataset profile that cannot be used, with the field and the problem."""
 
 
-class FeatureKind(str, Enum):
+class FeatureKind(StrEnum):
     categorical = "categorical"
     numeric = "numeric"
     boolean = "boolean"

@@ -206,7 +206,8 @@ def type_fields(raw: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     """Id, features typed by kind, attributes as text, other columns as read; a bad value names its column."""
     typed = {profile.id: raw[profile.id].astype("object").map(lambda v: None if is_missing(v) else str(v))}
     if typed[profile.id].isna().any():
-        raise HistoryError(f"column '{profile.id}' (the lead id) has {int(typed[profile.id].isna().sum())} empty values")
+        empty = int(typed[profile.id].isna().sum())
+        raise HistoryError(f"column '{profile.id}' (the lead id) has {empty} empty values")
     for feature in profile.features:
         try:
             typed[feature.name] = coerce_series(raw[feature.name], feature.kind)

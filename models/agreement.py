@@ -451,7 +451,7 @@ def _grade_problems(grades: Mapping[str, float]) -> list[str]:
         for letter, bound in sorted(grades.items())
         if not 0.0 < bound < 1.0
     ]
-    for upper, lower in zip(expected, expected[1:]):
+    for upper, lower in zip(expected, expected[1:], strict=False):
         if not grades[upper] > grades[lower]:
             problems.append(
                 f"grades: {lower} ({grades[lower]!r}) must be below {upper} ({grades[upper]!r}); "
@@ -708,7 +708,7 @@ class RuleCheck:
             return None
         if not self.require:
             return ()
-        missing = tuple([name for name, test in zip(self.require, self.require_tests) if test.lead(lead)])
+        missing = tuple([name for name, test in zip(self.require, self.require_tests, strict=True) if test.lead(lead)])
         return missing or None
 
     def hits(self, frame: pd.DataFrame) -> np.ndarray:

@@ -137,7 +137,7 @@ def _model_ranks(agreement: Agreement, probabilities: np.ndarray) -> np.ndarray:
 
 def _settle_pattern(agreement: Agreement, pattern: np.ndarray) -> dict[str, Any]:
     """The decision for one model grade and set of fired rules."""
-    fired = [check for check, hit in zip(agreement.checks, pattern[1:]) if hit]
+    fired = [check for check, hit in zip(agreement.checks, pattern[1:], strict=True) if hit]
     outcome = settle(int(pattern[0]), fired, len(agreement.letters) - 1)
     grade = agreement.letters[outcome.rank]
     ordered = _deciding_first([(check, ()) for check in fired], outcome.deciding)

@@ -218,7 +218,7 @@ def rule_impacts(current: Agreement, proposed: Agreement, leads: pd.DataFrame, w
     today = {rule.id: rule for rule in current.rules}
     decided_by = deciding.to_numpy(dtype=object)
     impacts = []
-    for rule, check in zip(proposed.rules, proposed.checks):
+    for rule, check in zip(proposed.rules, proposed.checks, strict=True):
         caught, decided = check.hits(leads), decided_by == rule.id
         impacts.append(RuleImpact(rule.id, rule.effect, check.text, rule_status(rule, today),
                                   int(caught.sum()), int((caught & won).sum()),

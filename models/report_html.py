@@ -101,7 +101,7 @@ def calibration_plot(funnel: Funnel) -> Figure:
     x = [100 * (band.mean_probability or 0.0) for band in bands]
     y = [100 * (band.win_rate or 0.0) for band in bands]
     axes.plot(x, y, marker="o", color=WON_COLOUR, label="grade bands")
-    for band, px, py in zip(bands, x, y):
+    for band, px, py in zip(bands, x, y, strict=True):
         axes.annotate(f"{band.grade} (n={band.leads:,})", (px, py), textcoords="offset points",
                       xytext=(5, -12), fontsize=8)
     top = max([*x, *y, 10.0]) * 1.15

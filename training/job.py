@@ -124,8 +124,8 @@ def split_history(closed: History, options: TrainOptions) -> TimeSplit:
     """The time split the options ask for."""
     if options.holdout_from is None:
         return time_split(closed, holdout=options.holdout)
-    start: pd.Timestamp | float = (pd.Timestamp(options.holdout_from)
-                                   if pd.api.types.is_datetime64_any_dtype(closed.time) else float(options.holdout_from))
+    dated = pd.api.types.is_datetime64_any_dtype(closed.time)
+    start: pd.Timestamp | float = pd.Timestamp(options.holdout_from) if dated else float(options.holdout_from)
     return time_split_from(closed, start)
 
 

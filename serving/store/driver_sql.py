@@ -2,8 +2,9 @@
 
 SQLAlchemy's compiled-statement path (cache key, execution context, result set-up on every call) costs
 as much as SQLite takes to run a score's three statements and commit them: writing one score took 0.6 ms
-that way against 0.3 ms through the driver (SQLite, synchronous=FULL), on every scoring request. Compiling once and handing the driver its SQL text keeps the columns' own
-bind processing (times, JSON, booleans), so the rows written are the rows the Core path writes.
+that way against 0.3 ms through the driver (SQLite, synchronous=FULL), on every scoring request.
+Compiling once and handing the driver its SQL text keeps the columns' own bind processing (times, JSON,
+booleans), so the rows written are the rows the Core path writes.
 """
 
 from __future__ import annotations

@@ -282,7 +282,7 @@ def assert_frame_matches_leads(agreement: Agreement, probabilities: np.ndarray, 
     graded = grade_frame(agreement, probabilities, frame)
     assert list(graded.columns) == ["model_grade", "grade", "label", "disqualified", "rules", "deciding_rule"]
     assert graded.index.equals(frame.index)
-    for (index, row), probability, lead in zip(graded.iterrows(), probabilities, frame.to_dict("records")):
+    for (index, row), probability, lead in zip(graded.iterrows(), probabilities, frame.to_dict("records"), strict=True):
         decision = grade_lead(agreement, float(probability), lead)
         expected = [decision.model_grade, decision.grade, decision.label, decision.disqualified]
         assert [row.model_grade, row.grade, row.label, bool(row.disqualified)] == expected, index
