@@ -107,9 +107,8 @@ def grade_frame(agreement: Agreement, probabilities: np.ndarray, leads: pd.DataF
         fired[:, column] = check.hits(leads)
     # few distinct (model grade, fired rules) patterns occur, so settle each pattern once
     keys = np.column_stack([model_ranks, fired]).astype(np.int8)
-    patterns, inverse = np.unique(keys, axis=0, return_inverse=True)
+    patterns, inverse = _patterns(keys)
     settled = [_settle_pattern(agreement, row) for row in patterns]
-    inverse = inverse.reshape(-1)
     deciding = [settled[i]["deciding_rule"] for i in inverse]
     return pd.DataFrame(
         {
@@ -123,6 +122,14 @@ def grade_frame(agreement: Agreement, probabilities: np.ndarray, leads: pd.DataF
         },
         index=leads.index,
     )
+
+
+def _patterns(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a small-integer matrix and each row's index among them. The rows are packed
+    into one byte string each first: sorting those is several times faster than np.unique(axis=0)."""
+    packed = np.ascontiguousarray(keys).view(np.dtype((np.void, keys.shape[1] * keys.itemsize))).reshape(-1)
+    _, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
+    return keys[first], inverse.reshape(-1)
 
 
 def _model_ranks(agreement: Agreement, probabilities: np.ndarray) -> np.ndarray:
