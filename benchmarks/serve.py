@@ -48,6 +48,11 @@ OURS = "ours: POST /v1/score (reasons, score logged)"
 UNLOGGED = "ours, score log off (store unreachable)"
 MLFLOW = "mlflow models serve: /invocations"
 TARGETS = {"p50_ms": 2.0, "p99_ms": 8.0, "ratio": 5.0, "batch_plain": 50_000.0, "batch_explained": 3_000.0}
+# `mlflow models serve`'s one-lead p50 on this machine when the targets above were set. The machine's speed
+# varies from day to day (the same mlflow server has measured 9.7, 20.5 and 48.7 ms), and our latency moves
+# with it (log off: 1.15 ms when mlflow took 20.5, 2.76 ms when it took 48.7), so the run also prints our
+# latency scaled by mlflow's: what it would be at the speed the targets were set at.
+REFERENCE_MLFLOW_P50_MS = 9.7
 
 console = Console(width=150)
 app = typer.Typer(add_completion=False)
@@ -347,6 +352,12 @@ def report(figures: dict[str, Figures], ceiling: float, plain: float, explained:
               "batch without reasons": plain >= TARGETS["batch_plain"],
               "batch with reasons": explained >= TARGETS["batch_explained"]}
     console.print("targets: " + ", ".join(f"{name} {'met' if ok else 'MISSED'}" for name, ok in checks.items()))
+    scale = REFERENCE_MLFLOW_P50_MS / theirs.p50_ms
+    scaled = {"p50": ours_f.p50_ms * scale, "p99": ours_f.p99_ms * scale}
+    console.print(f"at the speed the targets were set at (mlflow p50 {REFERENCE_MLFLOW_P50_MS} ms there, "
+                  f"{theirs.p50_ms:.1f} ms in this run): ours p50 {scaled['p50']:.2f} ms "
+                  f"({'met' if scaled['p50'] <= TARGETS['p50_ms'] else 'MISSED'}), p99 {scaled['p99']:.2f} ms "
+                  f"({'met' if scaled['p99'] <= TARGETS['p99_ms'] else 'MISSED'})")
     console.print(f"{os.cpu_count()} CPUs; " + "; ".join(loads))
 
 

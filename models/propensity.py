@@ -17,6 +17,7 @@ from sklearn.model_selection import KFold, TimeSeriesSplit
 
 from features.encoder import FeatureEncoder
 from features.profile import DEFAULT_LINEAR_C, Feature, FeatureKind
+from models.booster_predict import raw_margins, tree_contributions
 from models.calibration import CalibrationMethod, Calibrator, calibrator_from_dict, fit_calibrator
 from models.evidence import Evidence
 
@@ -297,8 +298,7 @@ class PropensityEstimator:
         to the margin."""
         total = None if self.linear_ is None else self.linear_.contributions(x)
         if self.booster_ is not None:
-            shap = self.booster_.predict(x, pred_contrib=True, num_iteration=self.booster_.best_iteration or None,
-                                         num_threads=1 if len(x) < 64 else 0)
+            shap = tree_contributions(self.booster_, x)
             total = shap if total is None else total + shap
         return total
 
@@ -369,9 +369,7 @@ def booster_names(names: Sequence[str]) -> list[str]:
 def _margin(linear: LinearPart | None, booster: lgb.Booster | None, x: np.ndarray) -> np.ndarray:
     margin = np.zeros(len(x)) if linear is None else linear.margin(x)
     if booster is not None:
-        # As for contributions: OpenMP threads on a handful of rows cost milliseconds of spinning, not microseconds.
-        margin = margin + booster.predict(x, raw_score=True, num_iteration=booster.best_iteration or None,
-                                          num_threads=1 if len(x) < 64 else 0)
+        margin = margin + raw_margins(booster, x)
     return margin
 
 

@@ -165,8 +165,13 @@ def input_hash(lead: Lead, personal: Sequence[str] = ()) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+PLAIN = frozenset({str, int, bool, type(None)})  # carried by JSON as they are
+
+
 def json_ready(value: Any) -> Any:
     """A value JSON can carry: dates as ISO text, NumPy scalars as Python ones, NaN as null."""
+    if type(value) in PLAIN:  # most lead values: answered before the checks below
+        return value
     if isinstance(value, Mapping):
         return {str(key): json_ready(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

@@ -29,10 +29,11 @@ def add_scores(store: LeadStore, records: Sequence[ScoreRecord]) -> list[int]:
     """Log scores in one transaction, committed before this returns; their ids in the records' order."""
     if not records:
         return []
+    statements = few_score_statements(store.engine.dialect) if len(records) <= FEW_SCORES else None
+    if statements is not None:
+        with store.driver_transaction() as cursor:
+            return [statements.add(cursor, record) for record in records]
     with store.transaction() as connection:
-        statements = few_score_statements(connection.dialect) if len(records) <= FEW_SCORES else None
-        if statements is not None:
-            return [statements.add(connection, record) for record in records]
         add_missing_leads(connection, records)
         ids = insert_scores(connection, records)
         move_latest(connection, records, ids)
@@ -47,10 +48,11 @@ class FewScoreStatements:
         self.insert = DriverStatement(INSERT_RETURNING, dialect, SCORE_COLUMNS)
         self.move_latest = DriverStatement(MOVE_LATEST, dialect)
 
-    def add(self, connection: Connection, record: ScoreRecord) -> int:
-        self.first_scored.execute(connection, {"lead_id": record.lead_id, "first_scored_at": record.scored_at})
-        score_id = int(self.insert.execute(connection, score_row(record)).scalar_one())
-        self.move_latest.execute(connection, {"b_lead": record.lead_id, "b_id": score_id, "b_time": record.scored_at})
+    def add(self, cursor: Any, record: ScoreRecord) -> int:
+        """Write one record on a DBAPI cursor (see `LeadStore.driver_transaction`); its score id."""
+        self.first_scored.execute(cursor, {"lead_id": record.lead_id, "first_scored_at": record.scored_at})
+        score_id = int(self.insert.execute(cursor, score_row(record)).fetchone()[0])
+        self.move_latest.execute(cursor, {"b_lead": record.lead_id, "b_id": score_id, "b_time": record.scored_at})
         return score_id
 
 

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from serving.store.database import LeadStore
-from serving.store.errors import UnknownLead
+from serving.store.errors import StoreConflict, UnknownLead
 from serving.store.records import ScoreRecord
 from serving.store.scores import FEW_SCORES, add_scores, lead_history
 from serving.store.tables import leads
@@ -47,6 +47,19 @@ def test_the_few_scores_path_and_the_bulk_path_write_the_same_rows(store: LeadSt
         pointers = dict(connection.execute(sa.select(leads.c.lead_id, leads.c.latest_score_id)
                                            .where(leads.c.lead_id.in_(["L-few", "L-bulk"]))).all())
     assert pointers == {"L-few": few.latest.id, "L-bulk": many.latest.id}
+
+
+@pytest.mark.parametrize("count", [1, FEW_SCORES + 1], ids=["driver statements", "core statements"])
+def test_a_refused_score_rolls_back_its_whole_transaction(store: LeadStore, count: int) -> None:
+    # the lead row goes in before the score; a score the database refuses must take that row with it
+    records = [score_record(f"L-ok-{i}") for i in range(count - 1)] + [score_record("L-bad", grade=None)]
+    with pytest.raises(StoreConflict, match="(?i)null"):
+        add_scores(store, records)
+    for lead_id in ("L-bad", "L-ok-0"):
+        with pytest.raises(UnknownLead):
+            lead_history(store, lead_id)
+    add_scores(store, [score_record("L-after")])  # the pool hands out a working connection afterwards
+    assert lead_history(store, "L-after").latest.grade == "B"
 
 
 def test_times_in_other_zones_are_kept_as_the_same_instant(store: LeadStore) -> None:
