@@ -272,13 +272,14 @@ def batch_rates(uri: str, leads: list[dict[str, Any]], repeats: int) -> tuple[fl
     from features.profile import load_profile
     from models.agreement import load_agreement
     from models.registry import Registry
-    from models.scoring import Scorer
+    from models.scoring import Scorer, freeze_loaded_objects
 
     profile = load_profile(PROFILE)
     model = Registry(uri, profile.registered_model).load_alias()
     if model is None:
         raise RuntimeError(f"no champion in {uri}")
     scorer = Scorer(model, load_agreement(AGREEMENT, profile), profile)
+    freeze_loaded_objects()  # as the service and `leadscore score` do once the champion is loaded
     rates = []
     for explain in (False, True):
         scorer.score_many(leads[:200], explain=explain)

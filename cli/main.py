@@ -133,14 +133,16 @@ def _agreement(path: Path | None, profile: Profile) -> Agreement:
 def score_open_leads(profile: Profile, agreement: Agreement, data: Path | None = None) -> pd.DataFrame:
     """One row per open lead: the id, the calibrated probability, the agreed grade and the reasons."""
     from features.source import load_history
-    from models.scoring import Scorer
+    from models.scoring import Scorer, freeze_loaded_objects
 
     registry = Registry(tracking_uri(), profile.registered_model)
     champion = registry.load_alias(CHAMPION)
     if champion is None:
         raise RegistryError(f"no @{CHAMPION} for {registry.name} in {registry.tracking_uri}: train it first")
     leads = _as_read(load_history(profile, data).open, profile)
-    scores = Scorer(champion, agreement, profile).score_many(leads.to_dict("records"))
+    scorer = Scorer(champion, agreement, profile)
+    freeze_loaded_objects()
+    scores = scorer.score_many(leads.to_dict("records"))
     rows = [_score_row(item) for item in scores]
     return pd.DataFrame({profile.id: leads[profile.id].to_numpy(),
                          **{column: [row[column] for row in rows] for column in SCORE_COLUMNS}})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 from collections.abc import AsyncIterator
@@ -15,6 +16,7 @@ from fastapi.responses import JSONResponse
 
 from features.profile import Profile, load_profile
 from models.registry import Registry, RegistryError
+from models.scoring import freeze_loaded_objects
 from serving.champion import ChampionHolder
 from serving.lead_routes import build_lead_router
 from serving.limits import BodyLimit
@@ -85,11 +87,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         raise RegistryError(message)
     for problem in holder.status().problems:
         log.warning("not ready: %s", problem)
+    freeze_loaded_objects()
     holder.start(settings.reload_seconds)
     app.state.score_log.open()  # an unreachable store leaves the log degraded, never stops the scorer
     yield
     holder.stop()
     app.state.score_log.close()
+    gc.unfreeze()  # what this app held can be collected again (tests start many apps in one process)
 
 
 def example_lead(profile: Profile) -> dict[str, Any]:
