@@ -88,8 +88,8 @@ class LeadStore:
 def create_store_engine(url: URL, connect_timeout: float) -> Engine:
     """An engine for the URL; SQLite gets WAL, synchronous=FULL and foreign keys on every connection.
 
-    JSON columns are written by orjson: a score's five documents cost the standard library's encoder
-    about ten times as long, on the writer thread every score waits for.
+    JSON columns are written by orjson: a score's five documents took the standard library's encoder 32-35
+    microseconds and orjson 5.4, on the writer thread every score waits for.
     """
     if url.get_backend_name() == "sqlite":
         engine = sa.create_engine(url, connect_args={"timeout": BUSY_SECONDS}, json_serializer=json_text)
