@@ -748,6 +748,7 @@ class Agreement:
     bounds: tuple[float, ...]
     checks: tuple[RuleCheck, ...]
     source: str = "<string>"
+    sha256: str = ""
 
     def __repr__(self) -> str:
         return f"Agreement(version={self.version!r}, source={self.source!r}, rules={len(self.rules)})"
@@ -786,6 +787,7 @@ class Agreement:
         """A JSON-ready view of the whole agreement."""
         return {
             "version": self.version,
+            "sha256": self.sha256,
             "declared_version": self.declared_version,
             "signed_off": self.signed_off.model_dump(mode="json"),
             "grades": dict(self.grades),
@@ -815,7 +817,8 @@ def _assemble(spec: AgreementFile, digest: str, profile: Profile, source: str) -
     letters, kinds, hours = _letters(spec.grades), field_kinds(profile), spec.follow_up_hours
     return Agreement(
         declared_version=spec.version,
-        version=f"{spec.version}+{digest}",
+        version=f"{spec.version}+{digest[:12]}",
+        sha256=digest,
         signed_off=spec.signed_off,
         grades=MappingProxyType({g: float(spec.grades[g]) for g in letters[:-1]}),
         labels=MappingProxyType({g: spec.labels[g].strip() for g in letters}),
@@ -873,7 +876,7 @@ def parse_agreement(text: str, profile: Profile, source: str = "<string>") -> Ag
 
 
 def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:8]
+    return hashlib.sha256(data).hexdigest()
 
 
 def _build(text: str, digest: str, profile: Profile, source: str) -> Agreement:

@@ -18,6 +18,7 @@ from mlflow.tracking import MlflowClient
 
 from models.propensity import ModelLoadError, PropensityEstimator
 from models.pyfunc import ARTIFACT
+from models.tracking import masked, redacted
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"
@@ -67,6 +68,10 @@ class Registry:
         self.tracking_uri = tracking_uri
         self.name = name
 
+    def _said(self, problem: str) -> str:
+        """A registry problem for /ready and the log: the URI and the driver's words without the password."""
+        return redacted(f"registry {masked(self.tracking_uri)}: {problem}", self.tracking_uri)
+
     @cached_property
     def client(self) -> MlflowClient:
         """The MLflow client, made on first use. MLflow opens a database store right away: one that cannot be
@@ -74,7 +79,7 @@ class Registry:
         try:
             return MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
         except Exception as exc:  # noqa: BLE001 - the stores raise many kinds
-            raise RegistryError(f"registry {self.tracking_uri}: {exc.__class__.__name__}: {exc}") from None
+            raise RegistryError(self._said(f"{exc.__class__.__name__}: {exc}")) from None
 
     def version_for(self, alias: str) -> str | None:
         """The version an alias points at, or None when the alias or the model does not exist."""
@@ -85,9 +90,9 @@ class Registry:
         except MlflowException as exc:
             if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
                 return None
-            raise RegistryError(f"registry {self.tracking_uri}: {exc.message}") from None
+            raise RegistryError(self._said(exc.message)) from None
         except Exception as exc:  # noqa: BLE001 - a store that cannot be reached raises many kinds
-            raise RegistryError(f"registry {self.tracking_uri}: {exc.__class__.__name__}: {exc}") from None
+            raise RegistryError(self._said(f"{exc.__class__.__name__}: {exc}")) from None
 
     def load(self, version: str) -> LeadModel:
         """Download a version's artifacts and load its estimator and card."""
@@ -98,7 +103,8 @@ class Registry:
                 local = mlflow.artifacts.download_artifacts(artifact_uri=source, dst_path=tmp,
                                                             tracking_uri=self.tracking_uri)
             except Exception as exc:  # noqa: BLE001 - missing artifacts surface as several types
-                raise ModelLoadError(f"{self.name}/{version}: artifacts cannot be read: {exc}") from None
+                raise ModelLoadError(redacted(f"{self.name}/{version}: artifacts cannot be read: {exc}",
+                                                     self.tracking_uri)) from None
             folder = Path(local) / "artifacts" / ARTIFACT
             estimator = PropensityEstimator.load(folder)
             card = _read_card(folder)

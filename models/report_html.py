@@ -113,6 +113,14 @@ def calibration_plot(funnel: Funnel) -> Figure:
 
 def report_figures(funnel: Funnel) -> dict[str, str]:
     """Every plot of the report as a data URI, by name."""
+    import matplotlib
+
+    # Group names are data (a lead source may be "$\\undefined{x}$"): drawn as plain text, never parsed as TeX.
+    with matplotlib.rc_context({"text.parse_math": False}):
+        return _figures(funnel)
+
+
+def _figures(funnel: Funnel) -> dict[str, str]:
     figures = {
         "grade": win_rate_plot(funnel.by_grade, "Win rate by grade"),
         "source": win_rate_plot(funnel.by_source, "Win rate by lead source", horizontal=True),

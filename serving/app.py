@@ -17,13 +17,16 @@ from fastapi.responses import JSONResponse
 from features.profile import Profile, load_profile
 from models.registry import Registry, RegistryError
 from models.scoring import freeze_loaded_objects
+from serving.agreement_source import AgreementSource
 from serving.champion import ChampionHolder
+from serving.headers import HTMLHeaders
 from serving.lead_routes import build_lead_router
-from serving.limits import BodyLimit
+from serving.limits import BatchSlots, BodyLimit
 from serving.pages.routes import install_pages
 from serving.report_routes import build_report_router
 from serving.routes import build_admin_router, build_router
 from serving.scorelog import ScoreLog
+from serving.security import KeyGate
 from serving.settings import Settings
 from serving.signoff_routes import build_signoff_router
 from serving.store.database import LeadStore
@@ -35,13 +38,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the champion is loaded at start-up and then watched."""
     settings = settings or Settings()
     profile = load_profile(settings.profile)
-    holder = ChampionHolder(profile, Registry(settings.tracking_uri, profile.registered_model), settings.agreement)
+    store = LeadStore(settings.lead_store_url)
+    agreements = AgreementSource(store, profile, settings.agreement, settings.data_dir)
+    holder = ChampionHolder(profile, Registry(settings.tracking_uri, profile.registered_model), agreements)
     app = FastAPI(title="leadscore", version="0.1.0", lifespan=_lifespan,
                   description="Scores leads: a calibrated P(won), the rules sales and marketing agreed, a grade "
                               "and an explanation for the seller.")
     app.state.settings, app.state.profile, app.state.holder = settings, profile, holder
-    app.state.lead_store = LeadStore(settings.lead_store_url)
-    app.state.score_log = ScoreLog(app.state.lead_store, profile, settings.source_field)
+    app.state.lead_store = store
+    app.state.score_log = ScoreLog(store, profile, settings.source_field)
+    app.state.batch_slots = BatchSlots(settings.batches_per_key)
     app.include_router(build_admin_router())
     app.include_router(build_router(profile, settings, example_lead(profile)))
     app.include_router(build_lead_router())
@@ -49,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(build_report_router())
     install_pages(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(KeyGate, settings=settings)  # outside the body limit: no key, no body read at all
+    app.add_middleware(HTMLHeaders, skip=frozenset(filter(None, (app.docs_url, app.redoc_url))))
     app.add_exception_handler(RequestValidationError, _invalid_request)
     return app
 

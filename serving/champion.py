@@ -1,20 +1,27 @@
-"""Champion holder: the scorer in use, swapped atomically when the registry or the agreement changes."""
+"""Champion holder: the scorer in use, swapped atomically when the registry's champion or the store's agreement
+in force changes."""
 
 from __future__ import annotations
 
-import hashlib
+import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from features.profile import Profile
-from models.agreement import Agreement, AgreementError, load_agreement
 from models.propensity import ModelLoadError
 from models.registry import CHAMPION, LeadModel, Registry, RegistryError
 from models.scoring import Scorer
+from serving.agreement_source import AgreementSource, AgreementUnavailable, InForce
+from serving.store.errors import StoreError
+from serving.store.signoff import ProposalConflict
 
 log = logging.getLogger("leadscore.champion")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -24,20 +31,22 @@ class Status:
     ready: bool
     model_version: str | None
     agreement_version: str | None
+    agreement_sha256: str | None
     problems: tuple[str, ...]
 
 
 class ChampionHolder:
     """Holds the current Scorer; a failed load never replaces a working one."""
 
-    def __init__(self, profile: Profile, registry: Registry, agreement_path: Path) -> None:
+    def __init__(self, profile: Profile, registry: Registry, agreements: AgreementSource,
+                 clock: Callable[[], dt.datetime] = utc_now) -> None:
         self.profile = profile
         self.registry = registry
-        self.agreement_path = agreement_path
+        self.agreements = agreements
+        self.clock = clock
         self.scorer: Scorer | None = None
+        self.in_force: InForce | None = None
         self._model: LeadModel | None = None
-        self._agreement: Agreement | None = None
-        self._agreement_digest = ""
         self._problems: dict[str, str] = {}
         self.unreachable: str | None = None  # why the registry could not be asked at the last check
         self._lock = threading.Lock()
@@ -45,26 +54,51 @@ class ChampionHolder:
         self._thread: threading.Thread | None = None
 
     def refresh(self) -> bool:
-        """Check the agreement file and the champion alias; swap the scorer if either changed."""
+        """Check the store's agreement in force and the champion alias; swap the scorer if either changed."""
         with self._lock:
             changed = self._refresh_agreement() | self._refresh_model()
-            if changed and self._model is not None and self._agreement is not None:
-                self.scorer = Scorer(self._model, self._agreement, self.profile)
-                log.info("serving %s with agreement %s", self._model.label, self._agreement.version)
+            if changed and self._model is not None and self.in_force is not None:
+                self.scorer = Scorer(self._model, self.in_force.agreement, self.profile)
+                log.info("serving %s with agreement %s", self._model.label, self.in_force.agreement.version)
             return changed
 
     def _refresh_agreement(self) -> bool:
+        current = self.in_force
         try:
-            digest = hashlib.sha256(self.agreement_path.read_bytes()).hexdigest()
-            if digest == self._agreement_digest:  # the file is the one in force again: nothing to complain about
+            if current is not None and not current.cached and self.agreements.digest() == current.sha256:
                 self._problems.pop("agreement", None)
-                return False
-            agreement = load_agreement(self.agreement_path, self.profile)
-        except (OSError, AgreementError) as exc:
-            return self._problem("agreement", f"agreement {self.agreement_path} refused, previous kept: {exc}")
-        self._agreement, self._agreement_digest = agreement, digest
+                return self._check_file(current)
+            taken = self.agreements.load(self.clock())
+        except (AgreementUnavailable, ProposalConflict) as exc:
+            kept = f", {current.agreement.version} kept" if current else ""
+            return self._problem("agreement", f"no agreement put in force{kept}: {exc}")
+        except StoreError as exc:
+            return self._store_down(current, str(exc))
+        self.in_force = taken
         self._problems.pop("agreement", None)
+        self._check_file(taken)
+        return current is None or taken.sha256 != current.sha256
+
+    def _store_down(self, current: InForce | None, why: str) -> bool:
+        if current is not None:
+            return self._problem("agreement", f"agreement in force not checked, {current.agreement.version} kept: "
+                                              f"{why}")
+        try:
+            taken = self.agreements.recall()
+        except AgreementUnavailable as exc:
+            return self._problem("agreement", f"no agreement in force: {why}, and {exc}")
+        self.in_force = taken
+        self._problem("agreement", f"agreement in force not checked: {why}; serving {taken.agreement.version} as "
+                                   "this replica last took it from the store")
         return True
+
+    def _check_file(self, serving: InForce) -> bool:
+        problem = self.agreements.file_problem(serving)
+        if problem is None:
+            self._problems.pop("agreement file", None)
+        else:
+            self._problem("agreement file", problem)
+        return False
 
     def _refresh_model(self) -> bool:
         try:
@@ -99,6 +133,7 @@ class ChampionHolder:
         return Status(ready=scorer is not None,
                       model_version=scorer.model.version if scorer else None,
                       agreement_version=scorer.agreement.version if scorer else None,
+                      agreement_sha256=scorer.agreement.sha256 if scorer else None,
                       problems=tuple(self._problems.values()))
 
     def start(self, interval: float) -> None:

@@ -75,6 +75,8 @@ class StoredScoreOut(BaseModel):
                                                                "score was not explained.")
     model_version: str
     agreement_version: str
+    agreement_sha256: str | None = Field(description="Full sha256 of the agreement that graded it; null on scores "
+                                                     "logged before digests were kept.")
     input_hash: str = Field(description="sha256 of the canonical input JSON.")
     fields: dict[str, Any] = Field(description="Non-personal feature and attribute values.")
     personal_present: dict[str, bool] = Field(description="Personal attributes: only whether they were given.")

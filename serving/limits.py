@@ -1,8 +1,9 @@
-"""Request body limit as plain ASGI middleware: oversized bodies get 413 before any parsing."""
+"""Request limits: oversized bodies get 413 before any parsing (plain ASGI), and big batches are capped per key."""
 
 from __future__ import annotations
 
 import json
+import threading
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -54,3 +55,28 @@ class BodyLimit:
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
+
+
+class BatchSlots:
+    """At most `per_key` batch calls in flight for each key; one more is refused at once rather than queued."""
+
+    def __init__(self, per_key: int) -> None:
+        self.per_key = per_key
+        self._busy: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str) -> bool:
+        """Take a slot for the key; False when all of its slots are busy."""
+        with self._lock:
+            if self._busy.get(key, 0) >= self.per_key:
+                return False
+            self._busy[key] = self._busy.get(key, 0) + 1
+            return True
+
+    def give_back(self, key: str) -> None:
+        with self._lock:
+            left = self._busy.get(key, 0) - 1
+            if left > 0:
+                self._busy[key] = left
+            else:
+                self._busy.pop(key, None)

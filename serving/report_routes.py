@@ -6,15 +6,18 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BeforeValidator
 
+from models.agreement import Agreement
 from models.funnel import Funnel, FunnelError, build_funnel
 from models.report_html import render_report
-from serving.lead_routes import ERRORS, Store, agreement_in_force, http_error
-from serving.security import scoring_key
+from serving.deps import AgreementDep, ScoringKey, Store
+from serving.errors import http_error
+from serving.schemas import ERRORS
+from serving.store.database import LeadStore
 from serving.store.errors import StoreError
 from serving.store.funnel_frame import scored_leads
 
@@ -43,13 +46,12 @@ def build_report_router() -> APIRouter:
     """`GET /v1/reports/funnel` and `/v1/reports/funnel.html`."""
     router = APIRouter(tags=["reports"])
 
-    def funnel(request: Request, store: Store, start: dt.datetime | None, end: dt.datetime | None) -> Funnel:
+    def funnel(store: LeadStore, agreement: Agreement, start: dt.datetime | None, end: dt.datetime | None) -> Funnel:
         start, end = _utc(start), _utc(end)
         if start is not None and end is not None and start > end:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{
                 "loc": ["query", "from"], "type": "value_error",
                 "msg": f"from {start.isoformat()} is after to {end.isoformat()}"}])
-        agreement = agreement_in_force(request)
         try:
             table = scored_leads(store, start, end)
         except StoreError as exc:
@@ -59,15 +61,15 @@ def build_report_router() -> APIRouter:
         except FunnelError as exc:  # the store holds something the report cannot read
             raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, str(exc)) from None
 
-    @router.get("/v1/reports/funnel", responses=ERRORS, dependencies=[scoring_key],
+    @router.get("/v1/reports/funnel", responses=ERRORS, dependencies=[ScoringKey],
                 summary="The marketing funnel from the lead store: outcomes by grade, source, campaign, rule cost")
-    def funnel_json(request: Request, store: Store, start: From = None, end: To = None) -> Any:
-        return JSONResponse(funnel(request, store, start, end).to_dict())
+    def funnel_json(store: Store, agreement: AgreementDep, start: From = None, end: To = None) -> Any:
+        return JSONResponse(funnel(store, agreement, start, end).to_dict())
 
     @router.get("/v1/reports/funnel.html", response_class=HTMLResponse, responses=ERRORS,
-                dependencies=[scoring_key], summary="The marketing funnel as one self-contained HTML page")
-    async def funnel_html(request: Request, store: Store, start: From = None, end: To = None) -> HTMLResponse:
-        figures = await run_in_threadpool(funnel, request, store, start, end)
+                dependencies=[ScoringKey], summary="The marketing funnel as one self-contained HTML page")
+    async def funnel_html(store: Store, agreement: AgreementDep, start: From = None, end: To = None) -> HTMLResponse:
+        figures = await run_in_threadpool(funnel, store, agreement, start, end)
         return HTMLResponse(await run_in_threadpool(render_report, figures))
 
     return router

@@ -5,13 +5,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Response, status
 from pydantic import BaseModel, Field, create_model
 
 from features.encoder import FieldProblem
 from features.profile import Profile
 from models.scoring import Score, Scorer
 from serving.champion import ChampionHolder
+from serving.deps import AdminKey, HolderDep, InForceDep, ScoreLogDep, ScorerDep, ScoringKey, batch_slot
 from serving.schemas import (
     BAD_BODY,
     BatchOut,
@@ -22,20 +23,11 @@ from serving.schemas import (
     lead_fields,
     lead_schema,
 )
-from serving.security import admin_key, scoring_key
+from serving.scorelog import ScoreLog
 from serving.settings import Settings
 
-NO_CHAMPION = "no champion model is loaded: run `make train`, then wait for the reload or call /v1/admin/reload"
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 413: {"model": ErrorOut}, 503: {"model": ErrorOut}}
-
-
-def current_scorer(request: Request) -> Scorer:
-    """The scorer in use, or 503 while there is none."""
-    scorer = request.app.state.holder.scorer
-    if scorer is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, NO_CHAMPION)
-    return scorer
 
 
 class JSONBytes(Response):
@@ -56,7 +48,8 @@ def score_document(score: Score, scorer: Scorer, ignored: list[str], now: dateti
         "disqualified": decision.disqualified, "deciding_rule": decision.deciding_rule, "rules": decision.fired,
         "reasons": score.reasons, "explanation": score.explanation, "missing": score.missing,
         "ignored_fields": ignored, "suggestions": score.suggestions, "model_version": scorer.model.label,
-        "agreement_version": scorer.agreement.version, "scored_at": now, "logged": logged}
+        "agreement_version": scorer.agreement.version, "agreement_sha256": scorer.agreement.sha256,
+        "scored_at": now, "logged": logged}
 
 
 def field_error(problem: FieldProblem, index: int | None = None) -> HTTPException:
@@ -74,38 +67,38 @@ def build_router(profile: Profile, settings: Settings, example: dict[str, Any]) 
         description=f"At most {settings.max_batch} leads per call.")))
     router = APIRouter()
 
-    @router.post("/v1/score", response_model=ScoreOut, responses={**ERRORS, **BAD_BODY}, dependencies=[scoring_key],
+    @router.post("/v1/score", response_model=ScoreOut, responses={**ERRORS, **BAD_BODY}, dependencies=[ScoringKey],
                  summary="Score, grade and explain one lead")
-    async def score(request: Request, lead: Lead) -> Response:  # type: ignore[valid-type]
+    async def score(lead: Lead, scorer: ScorerDep, score_log: ScoreLogDep) -> Response:  # type: ignore[valid-type]
         # One lead is about half a millisecond of CPU: scored on the event loop, not worth a thread hop. The
         # score log's writer thread commits the score while the suggestions and the answer are prepared; the
         # answer leaves once the commit is over.
-        scorer = current_scorer(request)
         fields = lead_fields(lead)
         try:
             result = scorer.score_one(fields, suggest=False)
         except FieldProblem as problem:
             raise field_error(problem) from None
         now = datetime.now(UTC)
-        committed = request.app.state.score_log.record_async(scorer, [fields], [result], now)
+        committed = score_log.record_async(scorer, [fields], [result], now)
         result = scorer.with_suggestions(result, fields)
         document = score_document(result, scorer, sorted(lead.model_extra or {}), now, logged=False)
         document["logged"] = await committed
         return JSONBytes(document)
 
-    @router.post("/v1/score/batch", response_model=BatchOut, responses={**ERRORS, **BAD_BODY},
-                 dependencies=[scoring_key],
+    @router.post("/v1/score/batch", response_model=BatchOut,
+                 responses={**ERRORS, **BAD_BODY, 429: {"model": ErrorOut}},
+                 dependencies=[ScoringKey, Depends(batch_slot)],
                  summary=f"Score many leads (at most {settings.max_batch} a call)")
-    def score_batch(request: Request, batch: Batch, explain: bool = True) -> Response:  # type: ignore[valid-type]
+    def score_batch(batch: Batch, scorer: ScorerDep, score_log: ScoreLogDep,  # type: ignore[valid-type]
+                    explain: bool = True) -> Response:
         # a plain def: a big batch runs in the threadpool instead of holding up the event loop
-        scorer = current_scorer(request)
         leads = [lead_fields(lead) for lead in batch.leads]
         try:
             results = scorer.score_many(leads, explain=explain)
         except FieldProblem as problem:
             raise field_error(problem) from None
         now = datetime.now(UTC)
-        logged = request.app.state.score_log.record(scorer, leads, results, now, explained=explain)
+        logged = score_log.record(scorer, leads, results, now, explained=explain)
         outs = [score_document(result, scorer, sorted(lead.model_extra or {}), now, logged)
                 for result, lead in zip(results, batch.leads, strict=True)]
         return JSONBytes({"results": outs, "count": len(outs)})
@@ -128,33 +121,33 @@ def build_admin_router() -> APIRouter:
 
     @router.get("/ready", response_model=ReadyOut, responses={503: {"model": ReadyOut}},
                 summary="A champion and an agreement are loaded")
-    async def ready(request: Request, response: Response) -> ReadyOut:
-        out = _ready(request.app.state.holder, request.app.state.score_log.problems())
+    async def ready(holder: HolderDep, score_log: ScoreLogDep, response: Response) -> ReadyOut:
+        out = _ready(holder, score_log)
         if not out.ready:
             response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
         return out
 
-    @router.get("/v1/model", responses=ERRORS, dependencies=[scoring_key], summary="The champion's model card")
-    async def model(request: Request) -> dict[str, Any]:
-        scorer = current_scorer(request)
+    @router.get("/v1/model", responses=ERRORS, dependencies=[ScoringKey], summary="The champion's model card")
+    async def model(scorer: ScorerDep) -> dict[str, Any]:
         return {"name": scorer.model.name, "version": scorer.model.version, "card": scorer.model.card}
 
-    @router.get("/v1/agreement", responses=ERRORS, dependencies=[scoring_key],
-                summary="The agreement in force: thresholds, labels, rules, sign-off, version")
-    async def agreement(request: Request) -> dict[str, Any]:
-        return current_scorer(request).agreement.to_dict()
+    @router.get("/v1/agreement", responses=ERRORS, dependencies=[ScoringKey],
+                summary="The agreement in force: thresholds, labels, rules, version, sha256 and who signed it")
+    async def agreement(in_force: InForceDep) -> dict[str, Any]:
+        return in_force.to_dict()
 
-    @router.post("/v1/admin/reload", response_model=ReloadOut, responses=ERRORS, dependencies=[admin_key],
-                 summary="Check the registry and the agreement file now")
-    def reload(request: Request) -> ReloadOut:
-        holder: ChampionHolder = request.app.state.holder
+    @router.post("/v1/admin/reload", response_model=ReloadOut, responses=ERRORS, dependencies=[AdminKey],
+                 summary="Check the registry and the store's agreement in force now")
+    def reload(holder: HolderDep, score_log: ScoreLogDep) -> ReloadOut:
         changed = holder.refresh()
-        return ReloadOut(changed=changed, status=_ready(holder, request.app.state.score_log.problems()))
+        return ReloadOut(changed=changed, status=_ready(holder, score_log))
 
     return router
 
 
-def _ready(holder: ChampionHolder, log_problems: list[str]) -> ReadyOut:
+
+def _ready(holder: ChampionHolder, score_log: ScoreLog) -> ReadyOut:
     status_ = holder.status()  # a degraded score log is a problem, not unreadiness: scoring still works
     return ReadyOut(ready=status_.ready, model_version=status_.model_version,
-                    agreement_version=status_.agreement_version, problems=[*status_.problems, *log_problems])
+                    agreement_version=status_.agreement_version, agreement_sha256=status_.agreement_sha256,
+                    problems=[*status_.problems, *score_log.problems()])

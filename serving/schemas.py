@@ -122,6 +122,7 @@ class ScoreOut(BaseModel):
     suggestions: list[SuggestionOut]
     model_version: str
     agreement_version: str
+    agreement_sha256: str = Field(description="Full sha256 of the agreement text that graded the lead.")
     scored_at: dt.datetime
     logged: bool = Field(True, description="The score was written to the lead store before this answer; false "
                                            "while the store is unavailable (see /ready).")
@@ -140,11 +141,16 @@ class ReadyOut(BaseModel):
     ready: bool
     model_version: str | None
     agreement_version: str | None
+    agreement_sha256: str | None = None
     problems: list[str]
 
 
 class ErrorOut(BaseModel):
     detail: Any
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {  # what any keyed route that reads the store may answer
+    401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 404: {"model": ErrorOut}, 503: {"model": ErrorOut}}
 
 
 # FastAPI answers 400, not 422, when a body is not even UTF-8 text; routes that take a body document it.

@@ -97,6 +97,7 @@ class ScoreLog:
             deciding_rule=decision.deciding_rule, rules=[rule.id for rule in decision.fired],
             reasons=[json_ready(vars(reason)) for reason in score.reasons], contributions=contributions,
             model_version=scorer.model.label, agreement_version=scorer.agreement.version,
+            agreement_sha256=scorer.agreement.sha256,
             input_hash=input_hash(lead, self.personal), fields={name: json_ready(lead.get(name)) for name in self.kept},
             personal={name: not is_missing(lead.get(name)) for name in self.personal},
             source=to_text(lead.get(self.source_field)) if self.source_field else None)

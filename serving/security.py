@@ -1,41 +1,63 @@
-"""API keys: scoring needs a scoring or admin key, admin calls an admin key, when keys are configured."""
+"""API keys: which keys a request may use, and the gate that refuses a keyless write before its body is read.
+
+Scoring needs a scoring or admin key, admin calls an admin key, sign-off a sales or marketing key, once any
+key is configured; without keys every route is open (the service says so at start-up).
+"""
 
 from __future__ import annotations
 
+import json
 import secrets
-from collections.abc import Callable, Iterable
-from typing import Annotated
+from collections.abc import Iterable
 
-from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from serving.settings import Settings
 
 API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="Scoring or admin key.")
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def _matches(key: str, allowed: Iterable[str]) -> bool:
-    # Compare every key in constant time so timing does not reveal a prefix.
+def matches(key: str, allowed: Iterable[str]) -> bool:
+    """Whether the key is one of `allowed`; every key is compared in constant time, so timing reveals no prefix."""
     return any(secrets.compare_digest(key.encode(), candidate.encode()) for candidate in allowed)
 
 
-def key_check(admin: bool) -> Callable[[Request, str | None], None]:
-    """A dependency that lets a request through or answers 401 (no key) / 403 (wrong key)."""
+def every_key(settings: Settings) -> list[str]:
+    """All configured keys, of every role."""
+    return [*settings.api_keys, *settings.admin_keys, *settings.sales_keys, *settings.marketing_keys]
 
-    async def check(request: Request, key: Annotated[str | None, Depends(API_KEY_HEADER)]) -> None:
-        settings: Settings = request.app.state.settings
-        if not settings.keys_configured:
+
+class KeyGate:
+    """Plain ASGI middleware: a request that carries a body needs a known key before anything reads the body.
+
+    Routes still check the key's role; this gate only makes sure that a caller without any valid key cannot make
+    the service read (and parse) a body of up to LEADSCORE_MAX_BODY_BYTES.
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.keys = every_key(settings)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.keys or scope["method"] not in BODY_METHODS:
+            await self.app(scope, receive, send)
             return
+        key = dict(scope["headers"]).get(b"x-api-key", b"").decode("latin-1")
         if not key:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "an API key is required in the X-API-Key header",
-                                headers={"WWW-Authenticate": "APIKey"})
-        allowed = settings.admin_keys if admin else [*settings.api_keys, *settings.admin_keys]
-        if not _matches(key, allowed):
-            raise HTTPException(status.HTTP_403_FORBIDDEN,
-                                "this key may not call admin routes" if admin else "this API key is not valid")
-
-    return check
+            await _refuse(send, 401, "an API key is required in the X-API-Key header")
+        elif not matches(key, self.keys):
+            await _refuse(send, 403, "this API key is not valid")
+        else:
+            await self.app(scope, receive, send)
 
 
-scoring_key = Depends(key_check(admin=False))
-admin_key = Depends(key_check(admin=True))
+async def _refuse(send: Send, status_code: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+               (b"connection", b"close")]  # the unread body must not be taken for the next request
+    if status_code == 401:
+        headers.append((b"www-authenticate", b"APIKey"))
+    await send({"type": "http.response.start", "status": status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     sales_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)  # agreement sign-off
     marketing_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_batch: Annotated[int, Field(ge=1, le=100_000)] = 10_000
+    # batch calls in flight per key: one client's big batches cannot take every worker thread from the others
+    batches_per_key: Annotated[int, Field(ge=1, le=64)] = 2
     max_body_bytes: Annotated[int, Field(ge=1024)] = 20 * 1024 * 1024
     log_level: str = "info"
     data_dir: Path = Path("data")

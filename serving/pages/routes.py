@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
+from functools import cache
 from typing import Annotated, Any
 
 import jinja2
@@ -21,20 +22,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.exceptions import HTTPException
 
 from models.agreement import Agreement
-from serving.lead_routes import Clock, Store, agreement_in_force, http_error, utc_now
+from serving.deps import AgreementDep, ClockDep, HolderDep, ProfileDep, ScoringKey, Store
+from serving.errors import http_error
 from serving.pages.lead import LeadContext, lead_view
 from serving.pages.queue import PAGE_SIZE, queue_view
 from serving.pages.text import percent, shown, span, when
-from serving.security import scoring_key
+from serving.schemas import NO_NUL
 from serving.store.errors import StoreError, UnknownLead
 from serving.store.queue import MAX_OFFSET
 from serving.store.records import LeadQuery
 
 MAX_PAGE = 200
-# No script may run on these pages, whatever a lead's fields hold; styles are inline in the page.
-HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-                                      "base-uri 'none'",
-           "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 TITLES = {401: "Key required", 403: "Key refused", 404: "Lead not found", 422: "Filter not understood",
           503: "Temporarily unavailable"}
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -92,6 +90,8 @@ class QueueFilters(BaseModel):
     @field_validator("grade", "source", mode="before")
     @classmethod
     def _blank_is_any(cls, value: object) -> object:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("holds a NUL character")
         return (value.strip() or None) if isinstance(value, str) else value
 
     def query(self) -> LeadQuery:
@@ -100,9 +100,8 @@ class QueueFilters(BaseModel):
                          source=self.source, limit=self.limit, offset=self.offset)
 
 
-def page_agreement(request: Request, grade: str | None = None) -> Agreement:
+def page_agreement(agreement: Agreement, grade: str | None = None) -> Agreement:
     """The agreement in force; a grade filter must be one of its grades."""
-    agreement = agreement_in_force(request)
     if grade is not None and grade not in agreement.letters:
         raise PageError(status.HTTP_422_UNPROCESSABLE_CONTENT,
                         f"Grade {grade!r} is not one of the agreed grades {', '.join(agreement.letters)}.")
@@ -120,22 +119,24 @@ def store_errors(lead_id: str | None = None) -> Iterator[None]:
         raise PageError.of(http_error(exc)) from None
 
 
-def build_page_router(clock: Clock = utc_now) -> APIRouter:
-    """The queue and lead pages; `clock` is injectable for tests."""
-    router = APIRouter(include_in_schema=False, dependencies=[scoring_key], route_class=PageRoute)
+def build_page_router() -> APIRouter:
+    """The queue and lead pages."""
+    router = APIRouter(include_in_schema=False, dependencies=[ScoringKey], route_class=PageRoute)
 
     @router.get("/", response_class=HTMLResponse)
-    def queue(request: Request, store: Store, filters: Annotated[QueueFilters, Query()]) -> HTMLResponse:
-        agreement = page_agreement(request, filters.grade)
+    def queue(request: Request, store: Store, in_force: AgreementDep, clock: ClockDep,
+              filters: Annotated[QueueFilters, Query()]) -> HTMLResponse:
+        agreement = page_agreement(in_force, filters.grade)
         with store_errors():
             view = queue_view(store, agreement, filters.query(), clock())
         context = {"view": view, "filters": filters, "agreement": agreement, "page_size": PAGE_SIZE}
         return render(request, "queue.html", context)
 
     @router.get("/leads/{lead_id:path}", response_class=HTMLResponse)
-    def lead(request: Request, store: Store, lead_id: Annotated[str, Path(min_length=1, max_length=200)],
+    def lead(request: Request, store: Store, agreement: AgreementDep, holder: HolderDep, profile: ProfileDep,
+             clock: ClockDep, lead_id: Annotated[str, Path(min_length=1, max_length=200, pattern=NO_NUL)],
              ) -> HTMLResponse:
-        context = LeadContext(page_agreement(request), request.app.state.holder.scorer, request.app.state.profile)
+        context = LeadContext(agreement, holder.scorer, profile)
         with store_errors(lead_id):
             view = lead_view(store, context, lead_id, clock())
         return render(request, "lead.html", {"view": view, "agreement": context.agreement})
@@ -143,6 +144,7 @@ def build_page_router(clock: Clock = utc_now) -> APIRouter:
     return router
 
 
+@cache
 def page_templates() -> Jinja2Templates:
     """The templates shipped in this package; every value is escaped, an unknown name is an error."""
     env = jinja2.Environment(loader=jinja2.PackageLoader("serving.pages", "templates"), autoescape=True,
@@ -153,9 +155,8 @@ def page_templates() -> Jinja2Templates:
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = status.HTTP_200_OK,
            headers: Mapping[str, str] | None = None) -> HTMLResponse:
-    """A template as a page, with the pages' security headers."""
-    templates: Jinja2Templates = request.app.state.page_templates
-    return templates.TemplateResponse(request, name, context, status_code, headers={**HEADERS, **(headers or {})})
+    """A template as a page (serving.headers adds the security headers every HTML answer carries)."""
+    return page_templates().TemplateResponse(request, name, context, status_code, headers=dict(headers or {}))
 
 
 def error_page(request: Request, error: PageError) -> HTMLResponse:
@@ -165,7 +166,6 @@ def error_page(request: Request, error: PageError) -> HTMLResponse:
                   error.status_code, error.headers)
 
 
-def install_pages(app: FastAPI, clock: Clock = utc_now) -> None:
-    """Add the seller pages to the app: their templates and routes."""
-    app.state.page_templates = page_templates()
-    app.include_router(build_page_router(clock))
+def install_pages(app: FastAPI) -> None:
+    """Add the seller pages to the app."""
+    app.include_router(build_page_router())

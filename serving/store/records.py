@@ -29,6 +29,7 @@ class ScoreRecord:
     contributions: dict[str, float] | None  # per-field log-odds; None when the score was not explained
     model_version: str
     agreement_version: str
+    agreement_sha256: str | None  # full digest of the agreement text that graded it (None on older scores)
     input_hash: str
     fields: dict[str, Any]  # non-personal feature and attribute values, JSON-ready
     personal: dict[str, bool]  # personal attribute -> whether the lead carried it (never its value)

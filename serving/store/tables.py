@@ -95,6 +95,7 @@ lead_scores = Table(
     Column("contributions", Document, nullable=True),
     Column("model_version", String(300), nullable=False),
     Column("agreement_version", String(100), nullable=False),
+    Column("agreement_sha256", String(64), nullable=True),  # null on scores logged before revision 0003
     Column("input_hash", String(64), nullable=False),
     Column("fields", Document, nullable=False),
     Column("personal", Document, nullable=False),
@@ -122,19 +123,24 @@ lead_outcomes = Table(
     CheckConstraint("outcome IN ('won', 'lost', 'recycled')", name="outcome"),
 )
 
-# --- agreement sign-off (revision 0002) ---------------------------------------------------------
+# --- agreement sign-off (revisions 0002 and 0003) ----------------------------------------------
 
 SIGN_ROLES = ("sales", "marketing")
 AUDIT_EVENTS = ("proposed", "signed", "activated")
+ORIGINS = ("proposal", "seeded")  # seeded: the configured file put in force on an empty store, never signed
 
 agreement_proposals = Table(
     "agreement_proposals",
     metadata,
     Column("version", String(100), primary_key=True),  # Agreement.version: declared version + content hash
-    Column("declared_version", String(100), nullable=False),
+    Column("declared_version", String(100), nullable=False),  # one text per declared version
     Column("text", Text(), nullable=False),  # the YAML exactly as proposed: its bytes give the version's hash
     Column("proposed_at", UtcDateTime(), nullable=False),
     Column("activated_at", UtcDateTime(), nullable=True),
+    Column("sha256", String(64), nullable=False),  # of the text's UTF-8 bytes: what a signer signs
+    Column("origin", String(16), nullable=False, server_default="proposal"),
+    UniqueConstraint("declared_version"),
+    CheckConstraint("origin IN ('proposal', 'seeded')", name="origin"),
 )
 
 agreement_audit = Table(

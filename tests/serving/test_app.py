@@ -21,7 +21,7 @@ from training.job import TrainResult
 
 SCORE_KEYS = {"lead_id", "probability", "score", "grade", "label", "model_grade", "disqualified", "deciding_rule",
               "rules", "reasons", "explanation", "missing", "ignored_fields", "suggestions", "model_version",
-              "agreement_version", "scored_at", "logged"}
+              "agreement_version", "agreement_sha256", "scored_at", "logged"}
 JSON_TYPES = {FeatureKind.numeric: "number", FeatureKind.boolean: "boolean", FeatureKind.categorical: "string"}
 
 
@@ -56,6 +56,7 @@ def test_score_answers_every_field_of_the_contract(client: TestClient, example: 
     assert body["label"] == agreement.labels[body["grade"]]
     assert body["model_version"] == f"{demo_profile.registered_model}/{trained.version}"
     assert body["agreement_version"] == agreement.version
+    assert body["agreement_sha256"] == agreement.sha256 and len(agreement.sha256) == 64
     assert dt.datetime.fromisoformat(body["scored_at"]).tzinfo is not None
     assert body["missing"] == [] and body["ignored_fields"] == []
     assert body["explanation"][0] == f"Grade {body['grade']} ({body['label']})."
@@ -132,8 +133,10 @@ def test_model_agreement_health_and_ready(client: TestClient, trained: TrainResu
     assert client.get("/health").json() == {"status": "ok"}
     ready = client.get("/ready")
     assert ready.status_code == 200
-    assert ready.json() == {"ready": True, "model_version": trained.version,
-                            "agreement_version": agreement["version"], "problems": []}
+    assert ready.json() == {"ready": True, "model_version": trained.version, "agreement_version": agreement["version"],
+                            "agreement_sha256": agreement["sha256"], "problems": []}
+    assert agreement["sign_off"]["status"] == "seeded"  # the file seeded an empty store: nobody signed it here
+    assert agreement["sign_off"]["note"] == "seeded from file, not signed through the service"
 
 
 def test_openapi_types_the_lead_from_the_profile(client: TestClient, demo_profile: Profile) -> None:
