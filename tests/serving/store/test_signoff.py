@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -12,8 +13,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from serving.agreement_source import write_atomically
 from serving.app import create_app
-from serving.signoff_routes import write_atomically
 from tests.conftest import DEMO_AGREEMENT
 from tests.serving.conftest import MakeSettings
 from tests.serving.store.conftest import BACKENDS, backend_url
@@ -50,7 +51,15 @@ def propose(api: TestClient, text: str, key: str = ADMIN) -> Any:
                     headers={"X-API-Key": key, "Content-Type": "application/yaml"})
 
 
+def read_proposal(api: TestClient, version: str, key: str = ADMIN) -> Any:
+    return api.get(f"/v1/agreements/proposals/{version}", headers={"X-API-Key": key})
+
+
 def sign(api: TestClient, version: str, key: str, signer: str, **body: Any) -> Any:
+    """Sign as a careful signer does: the digest of the text just read, unless the test gives one."""
+    if "sha256" not in body:
+        found = read_proposal(api, version)
+        body["sha256"] = found.json()["sha256"] if found.status_code == 200 else "0" * 64
     return api.post(f"/v1/agreements/proposals/{version}/sign", json={"signer": signer, **body},
                     headers={"X-API-Key": key})
 
@@ -91,7 +100,6 @@ def test_an_agreement_is_in_force_only_once_sales_and_marketing_have_signed(
     assert first.json()["missing_roles"] == ["marketing"]
     assert served_version(api) == old  # one signature is not enough
     assert score(api, example)["agreement_version"] == old
-    assert "0.55" not in agreement_file(api).read_text(encoding="utf-8")
 
     second = sign(api, version, MARKETING, "Tom Okafor, Head of Marketing")
     assert second.status_code == 200, second.text
@@ -99,15 +107,21 @@ def test_an_agreement_is_in_force_only_once_sales_and_marketing_have_signed(
     assert (body["recorded"], body["activated"], body["in_force"], body["status"]) == (True, True, True, "activated")
     assert [s["role"] for s in body["signatures"]] == ["sales", "marketing"]
     assert body["missing_roles"] == [] and body["activated_at"] is not None
-    assert agreement_file(api).read_text(encoding="utf-8") == text  # written where the service reads it
-    assert not list(agreement_file(api).parent.glob(".*.tmp"))  # no temp file left behind
+    assert agreement_file(api).read_text(encoding="utf-8") == DEMO_TEXT  # the store holds it, not the file
     assert served_version(api) == version
+    card = api.get("/v1/agreement", headers={"X-API-Key": SCORING}).json()
+    assert card["sha256"] == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert card["sign_off"]["status"] == "signed" and card["sign_off"]["note"] is None
+    assert (card["sign_off"]["sales"], card["sign_off"]["marketing"]) == (
+        "Maria Keller, Head of Sales", "Tom Okafor, Head of Marketing")  # who signed here, not what the YAML says
     after = score(api, example)
     assert after["agreement_version"] == version  # new scores carry the activated version
+    assert after["agreement_sha256"] == card["sha256"]
     history = api.get(f"/v1/leads/{before['lead_id']}", headers={"X-API-Key": SCORING}).json()
     assert history["latest"]["agreement_version"] == old  # and old scores keep theirs
     stored = api.get(f"/v1/leads/{after['lead_id']}", headers={"X-API-Key": SCORING}).json()
     assert stored["latest"]["agreement_version"] == version
+    assert stored["latest"]["agreement_sha256"] == card["sha256"]
 
 
 def test_a_role_that_signs_twice_counts_once(api: TestClient) -> None:
@@ -162,6 +176,70 @@ def test_signing_an_unknown_version_is_404(api: TestClient) -> None:
     response = sign(api, "1999-01-01+deadbeef", SALES, "Maria Keller")
     assert response.status_code == 404
     assert "1999-01-01+deadbeef" in response.json()["detail"]
+    assert read_proposal(api, "1999-01-01+deadbeef").status_code == 404
+
+
+def test_a_proposal_reads_back_with_its_exact_text_digest_and_diff(api: TestClient) -> None:
+    text = proposal_text(**{"grades: {A: 0.50, B: 0.25, C: 0.10}": "grades: {A: 0.60, B: 0.25, C: 0.10}"})
+    proposed = propose(api, text).json()
+    for key in (ADMIN, SALES, MARKETING):
+        found = read_proposal(api, proposed["version"], key)
+        assert found.status_code == 200, found.text
+        body = found.json()
+        assert body["text"] == text and body["sha256"] == hashlib.sha256(text.encode("utf-8")).hexdigest()
+        assert body["sha256"] == proposed["sha256"] and body["in_force_version"] == served_version(api)
+        lines = body["diff"].splitlines()
+        assert lines[:2] == [f"--- {body['in_force_version']}", f"+++ {proposed['version']}"]
+        assert "+grades: {A: 0.60, B: 0.25, C: 0.10}   # lower bounds of P(won); below C is D" in lines
+        assert [line for line in lines if line.startswith("-grades: ")]  # against the thresholds in force
+    assert read_proposal(api, proposed["declared_version"]).json()["sha256"] == proposed["sha256"]
+    assert read_proposal(api, proposed["version"], SCORING).status_code == 403
+    assert api.get(f"/v1/agreements/proposals/{proposed['version']}").status_code == 401
+
+
+def test_another_text_under_a_proposed_version_is_409_and_never_signed(api: TestClient) -> None:
+    benign = proposal_text()
+    declared = benign.split('version: "', 1)[1].split('"', 1)[0]
+    hostile = benign.replace("grades: {A: 0.50, B: 0.25, C: 0.10}", "grades: {A: 0.02, B: 0.01, C: 0.005}")
+    first = propose(api, benign)
+    second = propose(api, hostile)
+    assert first.status_code == 201 and second.status_code == 409, second.text
+    detail = second.json()["detail"]
+    assert declared in detail and first.json()["sha256"] in detail
+    assert hashlib.sha256(hostile.encode("utf-8")).hexdigest() in detail
+    assert read_proposal(api, declared).json()["text"] == benign  # the stored text is the first, untouched
+
+
+def test_a_signature_of_another_digest_is_409_and_not_recorded(api: TestClient) -> None:
+    proposed = propose(api, proposal_text()).json()
+    stale = hashlib.sha256(b"the text the signer was shown elsewhere").hexdigest()
+    refused = sign(api, proposed["version"], SALES, "Maria Keller", sha256=stale)
+    assert refused.status_code == 409, refused.text
+    assert stale in refused.json()["detail"] and proposed["sha256"] in refused.json()["detail"]
+    assert read_proposal(api, proposed["version"]).json()["signatures"] == []
+    missing = api.post(f"/v1/agreements/proposals/{proposed['version']}/sign", json={"signer": "Maria"},
+                       headers={"X-API-Key": SALES})
+    assert missing.status_code == 422 and missing.json()["detail"][0]["loc"] == ["body", "sha256"]
+    short = sign(api, proposed["version"], SALES, "Maria Keller", sha256=proposed["sha256"][:8])
+    assert short.status_code == 422  # a prefix is not a digest
+
+
+def test_an_edited_agreement_file_is_not_served_and_ready_says_so(api: TestClient) -> None:
+    path = agreement_file(api)
+    before = served_version(api)
+    edited = DEMO_TEXT.replace("grades: {A: 0.50, B: 0.25, C: 0.10}", "grades: {A: 0.02, B: 0.01, C: 0.005}")
+    path.write_text(edited, encoding="utf-8")
+    try:
+        reload = api.post("/v1/admin/reload", headers={"X-API-Key": ADMIN})
+        assert reload.status_code == 200, reload.text
+        assert served_version(api) == before  # an unsigned file never reaches the scorer
+        ready = api.get("/ready").json()
+        assert ready["ready"] is True
+        [problem] = [p for p in ready["problems"] if str(path) in p]
+        assert "not signed" in problem and "POST /v1/agreements/proposals" in problem
+    finally:
+        path.write_text(DEMO_TEXT, encoding="utf-8")
+        api.post("/v1/admin/reload", headers={"X-API-Key": ADMIN})
 
 
 @pytest.mark.parametrize("key", [SCORING, ADMIN, "not-a-key"])
