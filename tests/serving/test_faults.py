@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,6 +28,7 @@ from models.registry import CHAMPION, Registry
 from serving.app import create_app
 from tests.conftest import DEMO_AGREEMENT, DEMO_PROFILE
 from tests.serving.conftest import MakeSettings, free_port, poll, start_uvicorn, stop
+from tests.serving.store.conftest import UNREACHABLE as STORE_DOWN
 from tests.serving.store.conftest import pg_schema, postgres  # noqa: F401 - postgres is a fixture
 from training.job import TrainResult
 
@@ -264,28 +265,63 @@ def test_a_store_that_goes_down_while_running_degrades_the_log_and_refuses_outco
 # --- the agreement while running ---------------------------------------------------------------
 
 
-def test_an_agreement_carrying_code_or_gone_is_refused_and_the_previous_stays(
+def test_an_agreement_file_carrying_code_or_gone_changes_nothing_and_runs_nothing(
         make_settings: MakeSettings, example: dict[str, Any], tmp_path: Path) -> None:
     path, marker = tmp_path / "agreement.yaml", tmp_path / "executed"
     shutil.copy(DEMO_AGREEMENT, path)
     evil = DEMO_AGREEMENT.read_text(encoding="utf-8").replace(
         "rules:", f'extra: !!python/object/apply:os.mkdir ["{marker}"]\nrules:', 1)
-    pushes: dict[str, Callable[[], object]] = {"could not determine a constructor": lambda: path.write_text(evil),
-                                               "No such file or directory": path.unlink}
-    seen = {}
-    with TestClient(create_app(make_settings(agreement=path, reload_seconds=0.05))) as client:
+    settings = make_settings(agreement=path, reload_seconds=0.05, store_url=f"sqlite:///{tmp_path / 'leads.db'}",
+                             data_dir=tmp_path)
+    with TestClient(create_app(settings)) as client:
         in_force = client.get("/ready").json()["agreement_version"]
-        for expected, push in pushes.items():
-            push()
-            ready = poll(lambda: client.get("/ready").json(), lambda body: bool(body["problems"]))
-            scored = client.post("/v1/score", json={**example, "country": "IN"}).json()
-            shutil.copy(DEMO_AGREEMENT, path)
-            restored = poll(lambda: client.get("/ready").json(), lambda body: not body["problems"])
-            seen[expected] = (ready, scored, restored)
+        path.write_text(evil)
+        ready = poll(lambda: client.get("/ready").json(), lambda body: bool(body["problems"]))
+        scored = client.post("/v1/score", json={**example, "country": "IN"}).json()
+        path.unlink()  # the file only seeds an empty store: without it nothing changes
+        gone = poll(lambda: client.get("/ready").json(), lambda body: not body["problems"])
+        after = client.post("/v1/score", json={**example, "country": "IN"}).json()
     assert not marker.exists(), "the agreement's python tag was executed"
-    for expected, (ready, scored, restored) in seen.items():
-        [problem] = ready["problems"]
-        assert str(path) in problem and "previous kept" in problem and expected in problem
-        assert ready["agreement_version"] == in_force and scored["agreement_version"] == in_force
-        assert scored["deciding_rule"] == "price-too-high-market"  # the rules in force still apply
-        assert restored["problems"] == [] and restored["agreement_version"] == in_force
+    [problem] = ready["problems"]
+    assert str(path) in problem and "not served" in problem
+    for answer in (scored, after):
+        assert answer["agreement_version"] == in_force
+        assert answer["deciding_rule"] == "price-too-high-market"  # the rules in force still apply
+    assert gone["ready"] is True and gone["agreement_version"] == in_force
+
+
+def test_a_refused_seed_file_on_an_empty_store_leaves_the_service_unready_saying_why(
+        make_settings: MakeSettings, example: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "agreement.yaml"
+    path.write_text(DEMO_AGREEMENT.read_text(encoding="utf-8").replace("{field: country, in:", "{field: cuntry, in:"))
+    settings = make_settings(agreement=path, store_url=f"sqlite:///{tmp_path / 'leads.db'}", data_dir=tmp_path)
+    with TestClient(create_app(settings)) as client:
+        ready = client.get("/ready")
+        scored = client.post("/v1/score", json=example)
+    assert ready.status_code == 503 and ready.json()["ready"] is False
+    [problem] = [p for p in ready.json()["problems"] if "agreement" in p]
+    assert "seed file is refused" in problem and "cuntry" in problem
+    assert scored.status_code == 503
+
+
+def test_a_replica_restarted_while_the_store_is_down_serves_the_agreement_it_last_took(
+        make_settings: MakeSettings, example: dict[str, Any], tmp_path: Path) -> None:
+    edited = tmp_path / "agreement.yaml"
+    edited.write_text(DEMO_AGREEMENT.read_text(encoding="utf-8").replace("in: [IN, NG, PK]", "in: [NG, PK]"))
+    down = make_settings(agreement=edited, store_url=STORE_DOWN, data_dir=tmp_path / "never-connected")
+    with TestClient(create_app(down)) as client:
+        never = client.get("/ready")
+    assert never.status_code == 503
+    assert "no agreement in force" in never.json()["problems"][0]
+    assert "never taken an agreement from the store" in never.json()["problems"][0]
+
+    up = make_settings(store_url=f"sqlite:///{tmp_path / 'leads.db'}", data_dir=tmp_path)  # the demo file seeds it
+    with TestClient(create_app(up)) as client:
+        signed = client.get("/v1/agreement").json()
+    restarted = make_settings(agreement=edited, store_url=STORE_DOWN, data_dir=tmp_path)
+    with TestClient(create_app(restarted)) as client:
+        ready = client.get("/ready")
+        scored = client.post("/v1/score", json={**example, "country": "IN"}).json()
+    assert ready.status_code == 200 and ready.json()["agreement_sha256"] == signed["sha256"]
+    assert any("as this replica last took it from the store" in p for p in ready.json()["problems"])
+    assert scored["agreement_sha256"] == signed["sha256"] and scored["disqualified"] is True  # not the edit

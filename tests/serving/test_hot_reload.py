@@ -162,47 +162,34 @@ def test_a_champion_that_fails_to_load_leaves_the_previous_one_serving(
 
 # --- the agreement -----------------------------------------------------------------------------
 
-BROKEN_AGREEMENTS = {
+EDITED_FILES = {
     "not YAML": "version: '2026-12-01'\nrules: [{id: broken, text: 'unclosed\n",
     "unknown field": DEMO_AGREEMENT.read_text(encoding="utf-8").replace("{field: country, in:",
                                                                           "{field: cuntry, in:"),
     "not a mapping": "- just\n- a list\n",
+    "a valid edit nobody signed": DEMO_AGREEMENT.read_text(encoding="utf-8").replace("in: [IN, NG, PK]",
+                                                                                      "in: [NG, PK]"),
 }
 
 
-@pytest.mark.parametrize("kind", list(BROKEN_AGREEMENTS))
-def test_a_malformed_agreement_is_refused_and_the_previous_stays_in_force(
+@pytest.mark.parametrize("kind", list(EDITED_FILES))
+def test_an_edited_agreement_file_is_never_served_and_ready_names_it(
         make_settings: MakeSettings, example: dict[str, Any], tmp_path: Path, kind: str) -> None:
     path = tmp_path / "agreement.yaml"
     shutil.copy(DEMO_AGREEMENT, path)
-    with TestClient(create_app(make_settings(agreement=path, reload_seconds=0.05))) as client:
+    settings = make_settings(agreement=path, reload_seconds=0.05, store_url=f"sqlite:///{tmp_path / 'leads.db'}",
+                             data_dir=tmp_path)
+    with TestClient(create_app(settings)) as client:
         in_force = client.get("/ready").json()["agreement_version"]
-        path.write_text(BROKEN_AGREEMENTS[kind], encoding="utf-8")
+        path.write_text(EDITED_FILES[kind], encoding="utf-8")
         ready = poll(lambda: client.get("/ready").json(), lambda body: bool(body["problems"]))
         scored = client.post("/v1/score", json={**example, "country": "IN"}).json()
         shutil.copy(DEMO_AGREEMENT, path)
         restored = poll(lambda: client.get("/ready").json(), lambda body: not body["problems"])
     [problem] = ready["problems"]
-    assert str(path) in problem and "previous kept" in problem
-    if kind == "unknown field":
-        assert "cuntry" in problem and "price-too-high-market" in problem
+    assert str(path) in problem and "is not signed and is not served" in problem
+    assert "POST /v1/agreements/proposals" in problem
     assert ready["ready"] is True and ready["agreement_version"] == in_force
     assert scored["agreement_version"] == in_force
     assert scored["deciding_rule"] == "price-too-high-market"  # the rules in force still apply
     assert restored == {**ready, "problems": []}
-
-
-def test_an_edited_agreement_takes_effect_without_restart(make_settings: MakeSettings, example: dict[str, Any],
-                                                          tmp_path: Path) -> None:
-    path = tmp_path / "agreement.yaml"
-    shutil.copy(DEMO_AGREEMENT, path)
-    with TestClient(create_app(make_settings(agreement=path))) as client:
-        before = client.post("/v1/score", json={**example, "country": "IN"}).json()
-        path.write_text(DEMO_AGREEMENT.read_text(encoding="utf-8").replace("in: [IN, NG, PK]", "in: [NG, PK]"),
-                        encoding="utf-8")
-        reload = client.post("/v1/admin/reload").json()
-        after = client.post("/v1/score", json={**example, "country": "IN"}).json()
-    assert reload["changed"] is True and reload["status"]["problems"] == []
-    assert before["disqualified"] is True
-    assert after["disqualified"] is False and after["agreement_version"] != before["agreement_version"]
-    assert after["agreement_version"] == reload["status"]["agreement_version"]
