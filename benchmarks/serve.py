@@ -157,12 +157,27 @@ def wait_ready(process: subprocess.Popen[bytes], port: int, path: str, log: Path
     raise RuntimeError(f"{name} never became ready:\n{log.read_text(errors='replace')}")
 
 
+def remember_agreement(data_dir: Path) -> None:
+    """Give a replica whose store cannot be reached the agreement it would have taken from a store before."""
+    import datetime as dt
+
+    from features.profile import load_profile
+    from serving.agreement_source import AgreementSource
+    from serving.store.database import LeadStore
+
+    store = LeadStore(f"sqlite:///{data_dir / 'seed' / 'leads.db'}")
+    AgreementSource(store, load_profile(PROFILE), AGREEMENT, data_dir).load(dt.datetime.now(dt.UTC))
+    store.close()
+
+
 def ours(uri: str, port: int, log: Path, score_log: bool = True) -> Any:
     """Our service; its lead store in the temporary folder, or (score_log False) at a path that cannot exist,
     so the log stays degraded and the figures are scoring and HTTP alone."""
     command = [sys.executable, "-m", "uvicorn", "serving.app:create_app", "--factory", "--host", "127.0.0.1",
                "--port", str(port), "--no-access-log", "--log-level", "error"]
     store = "" if score_log else "sqlite:////proc/leadscore-bench/leads.db"
+    if not score_log:
+        remember_agreement(log.parent / "lead-store")
     env = {"LEADSCORE_PROFILE": str(PROFILE), "LEADSCORE_AGREEMENT": str(AGREEMENT), "MLFLOW_TRACKING_URI": uri,
            "LEADSCORE_API_KEYS": "", "LEADSCORE_ADMIN_KEYS": "", "LEADSCORE_DATA_DIR": str(log.parent / "lead-store"),
            "LEADSCORE_STORE_URL": store}

@@ -13,7 +13,7 @@ import datetime as dt
 import difflib
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Request, Response, status
+from fastapi import APIRouter, Body, HTTPException, Path, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -39,6 +39,8 @@ from serving.store.signoff import (
 Role = Literal["sales", "marketing"]
 MAX_AGREEMENT_BYTES = 256 * 1024
 SHA256 = r"^[0-9a-f]{64}$"
+Version = Annotated[str, Path(min_length=1, max_length=100, pattern=NO_NUL,
+                              description="The version, or the declared version, of a proposal.")]
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 404: {"model": ErrorOut}, 409: {"model": ErrorOut},
     503: {"model": ErrorOut}}
@@ -183,7 +185,7 @@ def build_signoff_router() -> APIRouter:
     @router.get("/v1/agreements/proposals/{version}", response_model=ProposalTextOut, responses=ERRORS,
                 dependencies=[ReaderKey], summary="A proposal's exact text, its sha256 and its diff from the agreement "
                                                   "in force (admin, sales or marketing key)")
-    def proposal_text(version: str, store: Store, holder: HolderDep) -> ProposalTextOut:
+    def proposal_text(version: Version, store: Store, holder: HolderDep) -> ProposalTextOut:
         try:
             found = find(store, version)
         except StoreError as exc:
@@ -197,7 +199,7 @@ def build_signoff_router() -> APIRouter:
     @router.post("/v1/agreements/proposals/{version}/sign", response_model=SignOut,
                  responses={**ERRORS, **BAD_BODY},
                  summary="Sign the text you read (its sha256) for your role; the second role activates it")
-    def signature(version: str, body: Annotated[SignIn, Body()], store: Store, holder: HolderDep,
+    def signature(version: Version, body: Annotated[SignIn, Body()], store: Store, holder: HolderDep,
                   profile: ProfileDep, clock: ClockDep, roles: SigningRoles) -> SignOut:
         if body.role is not None and body.role not in roles:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"this key may not sign for {body.role}")

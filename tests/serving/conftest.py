@@ -36,6 +36,15 @@ def make_settings(trained: TrainResult, tracking_uri: str) -> MakeSettings:
     return make
 
 
+def remember_agreement(make_settings: MakeSettings, data_dir: Path) -> Path:
+    """A replica's data folder holding the agreement it took from a store once (as after a first start), so it
+    can start again while its store is down; returns the folder."""
+    with TestClient(create_app(make_settings(store_url=f"sqlite:///{data_dir / 'first-store.db'}",
+                                             data_dir=data_dir))):
+        pass
+    return data_dir
+
+
 @pytest.fixture(scope="module")
 def client(make_settings: MakeSettings) -> Iterator[TestClient]:
     """The app on the session's champion, lifespan running, no API keys."""

@@ -21,13 +21,14 @@ from fastapi.testclient import TestClient
 from serving.app import create_app
 from serving.settings import Settings
 from tests.conftest import DEMO_AGREEMENT, DEMO_PROFILE
-from tests.serving.conftest import MakeSettings, start_uvicorn, wait_ready
+from tests.serving.conftest import MakeSettings, remember_agreement, start_uvicorn, wait_ready
 from tests.serving.store.conftest import UNREACHABLE
 from training.job import TrainResult
 
 SCORING, ADMIN, WRONG = "access-scoring-key", "access-admin-key", "not-a-key"
 PUBLIC = {"/health", "/ready", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-ADMIN_ONLY = {"/v1/agreements/proposals", "/v1/agreements/audit"}  # the audit also takes sign-off keys
+# proposals and the audit also take sign-off keys, never a scoring key
+ADMIN_ONLY = {"/v1/agreements/proposals", "/v1/agreements/audit", "/v1/agreements/proposals/{version}"}
 SIGNERS_ONLY = {"/v1/agreements/proposals/{version}/sign"}  # a sales or a marketing key, nothing else
 LEAD_ID = "L-access"
 PII = {"email": "quentin.piimarker@example.org", "contact_name": "Quentin Piimarker-Zebedee",
@@ -159,9 +160,10 @@ def test_no_lead_values_in_the_server_log(trained: TrainResult, tracking_uri: st
 
 
 def test_no_lead_values_in_the_log_when_the_store_is_down(make_settings: MakeSettings, example: dict[str, Any],
-                                                          caplog: pytest.LogCaptureFixture) -> None:
+                                                          caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
     caplog.set_level(logging.INFO)
-    settings = make_settings(api_keys=[SCORING], admin_keys=[ADMIN], store_url=UNREACHABLE)
+    settings = make_settings(api_keys=[SCORING], admin_keys=[ADMIN], store_url=UNREACHABLE,
+                             data_dir=remember_agreement(make_settings, tmp_path))
     with TestClient(create_app(settings)) as client:
         statuses = [send(client, *request) for request in pii_requests(example)]  # type: ignore[arg-type]
     assert 503 in statuses and "score log degraded" in caplog.text

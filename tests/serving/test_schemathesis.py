@@ -57,6 +57,9 @@ EXCLUDED: dict[str, list[Callable[..., object]]] = {
     "GET /v1/reports/funnel": [positive_data_acceptance],
     "GET /v1/reports/funnel.html": [positive_data_acceptance],
 }
+# Operations whose only input is a path segment of bounded, NUL-free text: what breaks that schema (a NUL, an empty
+# segment) cannot travel in a URL path, so there is no negative request to send.
+NOTHING_TO_BREAK = {"GET /v1/agreements/proposals/{version}"}
 CALLS: Counter[tuple[str, str]] = Counter()
 KNOWN = "L-fuzz-known"
 
@@ -78,6 +81,8 @@ def api_schema(make_settings: MakeSettings, tmp_path_factory: pytest.TempPathFac
 
 
 def takes_input(operation: schemathesis.APIOperation) -> bool:
+    if operation.label in NOTHING_TO_BREAK:
+        return False
     return any(len(part) for part in (operation.path_parameters, operation.query, operation.headers,
                                       operation.cookies)) or bool(operation.body)
 

@@ -18,7 +18,8 @@ def score_record(lead_id: str, scored_at: dt.datetime = NOON, **overrides: Any) 
             {"field": "demo_requested", "display": "Demo requested", "value": True, "direction": "raises",
              "strength": 0.8, "sentence": "Demo requested: yes raises the chance of winning."}],
         "contributions": {"demo_requested": 0.8, "website_visits": 0.1, "country": -0.05},
-        "model_version": "leadscore-demo/1", "agreement_version": "2026-11-01+abcd1234", "input_hash": "0" * 64,
+        "model_version": "leadscore-demo/1", "agreement_version": "2026-11-01+abcd1234abcd",
+        "agreement_sha256": "abcd1234abcd" + "0" * 52, "input_hash": "0" * 64,
         "fields": {"demo_requested": True, "website_visits": 3.0, "country": "DE", "company": "Acme"},
         "personal": {"phone": True, "email": False}, "source": "referral"}
     values.update(overrides)

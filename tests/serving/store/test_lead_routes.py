@@ -17,7 +17,7 @@ from serving.app import create_app
 from serving.schemas import lead_fields, lead_schema
 from serving.scorelog import input_hash
 from serving.store.tables import lead_scores
-from tests.serving.conftest import MakeSettings
+from tests.serving.conftest import MakeSettings, remember_agreement
 from tests.serving.store.conftest import BACKENDS, UNREACHABLE, backend_url
 
 TODAY = dt.datetime.now(dt.UTC).date()
@@ -227,8 +227,9 @@ def test_a_bad_queue_filter_is_422(api: TestClient, params: dict[str, Any], loc:
 
 
 def test_scoring_answers_while_the_store_is_down_and_outcomes_are_503(make_settings: MakeSettings,
-                                                                      example: dict[str, Any]) -> None:
-    with TestClient(create_app(make_settings(store_url=UNREACHABLE))) as client:
+                                                                      example: dict[str, Any], tmp_path: Path) -> None:
+    data_dir = remember_agreement(make_settings, tmp_path)
+    with TestClient(create_app(make_settings(store_url=UNREACHABLE, data_dir=data_dir))) as client:
         single = client.post("/v1/score", json=example)
         batch = client.post("/v1/score/batch", json={"leads": [example, example]})
         ready = client.get("/ready")
@@ -237,7 +238,8 @@ def test_scoring_answers_while_the_store_is_down_and_outcomes_are_503(make_setti
     assert single.status_code == 200 and single.json()["logged"] is False
     assert [r["logged"] for r in batch.json()["results"]] == [False, False]
     assert ready.status_code == 200 and ready.json()["ready"] is True
-    [problem] = ready.json()["problems"]
+    agreement, problem = ready.json()["problems"]
+    assert "as this replica last took it from the store" in agreement
     assert problem.startswith("score log degraded: lead store postgresql+psycopg://postgres@127.0.0.1:1/nowhere "
                               "unavailable: OperationalError")
     assert outcome.status_code == 503 and outcome.json()["detail"].startswith("lead store unavailable: ")
@@ -249,7 +251,8 @@ def test_the_log_takes_scores_again_when_the_store_comes_back(make_settings: Mak
                                                               tmp_path: Path) -> None:
     blocker = tmp_path / "blocked"
     blocker.write_text("a file where the data folder should be")  # root ignores permissions, not this
-    app = create_app(make_settings(data_dir=blocker / "data"))
+    replica = remember_agreement(make_settings, tmp_path / "replica")
+    app = create_app(make_settings(store_url=f"sqlite:///{blocker / 'data' / 'leads.db'}", data_dir=replica))
     app.state.score_log.retry_seconds = 0.0
     lost, kept = fresh(example), fresh(example)
     with TestClient(app) as client:
@@ -260,5 +263,7 @@ def test_the_log_takes_scores_again_when_the_store_comes_back(make_settings: Mak
         problems_up = client.get("/ready").json()["problems"]
         found = [client.get(f"/v1/leads/{lead['lead_id']}").status_code for lead in (lost, kept)]
     assert (down["logged"], up["logged"]) == (False, True)
-    assert len(problems_down) == 1 and "blocked" in problems_down[0] and problems_up == []
+    [agreement, log_down] = problems_down
+    assert "as this replica last took it from the store" in agreement and "blocked" in log_down
+    assert [p for p in problems_up if "score log" in p] == []
     assert found == [404, 200]  # the score answered while the store was down was never logged
