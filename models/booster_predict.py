@@ -92,7 +92,7 @@ def _c_predict(
 
 def _wrapper_predict(booster: lgb.Booster, matrix: np.ndarray, kind: int, width: int) -> np.ndarray:
     """The same predictions through the public `Booster.predict`."""
-    threads = {"num_threads": 1} if len(matrix) < FEW_ROWS else {}
+    threads: dict[str, Any] = {"num_threads": 1} if len(matrix) < FEW_ROWS else {}
     values = booster.predict(matrix, raw_score=kind == RAW_SCORE, pred_contrib=kind == CONTRIBUTIONS,
                              num_iteration=_iterations(booster), **threads)
     return np.asarray(values, dtype=np.float64).reshape(len(matrix), width)

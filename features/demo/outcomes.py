@@ -108,7 +108,8 @@ def win_logit(rng: np.random.Generator, cols: Columns, z: np.ndarray, t: np.ndar
     logit += EXISTING_CUSTOMER * cols["existing_customer"] + WEBINAR * cols["webinar_attended"]
     logit += DEMO * cols["demo_requested"] + PER_IDLE_DAY * cols["days_since_last_activity"]
     logit += np.where(cols["stated_need"], STATED_NEED[True], STATED_NEED[False])
-    return logit + _interactions(cols)
+    total: np.ndarray = logit + _interactions(cols)
+    return total
 
 
 def _interactions(cols: Columns) -> np.ndarray:
@@ -120,18 +121,21 @@ def _interactions(cols: Columns) -> np.ndarray:
     buyer = np.zeros(len(size), dtype=bool)
     for firm, seniority in BUYER_BY_SIZE.items():
         buyer |= (size == code("company_size", firm)) & (cols["seniority"] == code("seniority", seniority))
-    return (MICRO_FIRM_DEMO * (cols["demo_requested"] & micro)
-            + NO_BUDGET_PRICING * np.log1p(cols["pricing_page_views"]) * no_budget
-            + STALE * (idle > STALE_AFTER_DAYS) + FRESH * (idle <= FRESH_WITHIN_DAYS)
-            + BUYER * buyer + URGENT_NO_BUDGET * (urgent & no_budget)
-            + PRICING_SEEN * (cols["pricing_page_views"] > 0)
-            + HEAVY_VISITOR * ((cols["website_visits"] > HEAVY_VISITS) & (cols["pricing_page_views"] == 0)))
+    terms: np.ndarray = (
+        MICRO_FIRM_DEMO * (cols["demo_requested"] & micro)
+        + NO_BUDGET_PRICING * np.log1p(cols["pricing_page_views"]) * no_budget
+        + STALE * (idle > STALE_AFTER_DAYS) + FRESH * (idle <= FRESH_WITHIN_DAYS)
+        + BUYER * buyer + URGENT_NO_BUDGET * (urgent & no_budget)
+        + PRICING_SEEN * (cols["pricing_page_views"] > 0)
+        + HEAVY_VISITOR * ((cols["website_visits"] > HEAVY_VISITS) & (cols["pricing_page_views"] == 0)))
+    return terms
 
 
 def _never_wins(cols: Columns) -> np.ndarray:
     """Students and competitors: they research, they do not buy."""
     student = cols["role"] == code("role", "student")
-    return student | (cols["email_domain"] == code("email_domain", "competitor"))
+    never: np.ndarray = student | (cols["email_domain"] == code("email_domain", "competitor"))
+    return never
 
 
 def resolve(

@@ -73,7 +73,8 @@ SECONDS_PER_DAY = 86_400
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Logistic function."""
-    return 1.0 / (1.0 + np.exp(-x))
+    p: np.ndarray = 1.0 / (1.0 + np.exp(-x))
+    return p
 
 
 # --- Time -----------------------------------------------------------------------------------------
@@ -107,7 +108,8 @@ def _draw(rng: np.random.Generator, n: int, shares: list[float]) -> np.ndarray:
 def _draw_rows(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
     """Draw one code per row from row-wise probabilities (each row sums to 1)."""
     cumulative = probs.cumsum(axis=1)[:, :-1]
-    return (rng.random(len(probs))[:, None] >= cumulative).sum(axis=1)
+    codes: np.ndarray = (rng.random(len(probs))[:, None] >= cumulative).sum(axis=1)
+    return codes
 
 
 # --- Who the lead is ------------------------------------------------------------------------------

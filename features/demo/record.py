@@ -84,12 +84,14 @@ def blank_masks(rng: np.random.Generator, z: np.ndarray) -> Columns:
     return masks
 
 
-def feature_column(name: str, values: np.ndarray, blank: np.ndarray | None) -> pd.Series | np.ndarray:
+def feature_column(
+    name: str, values: np.ndarray, blank: np.ndarray | None
+) -> pd.Series | pd.arrays.BooleanArray | np.ndarray:
     """Feature values in the output dtype: strings, nullable booleans or floats, with blanks missing."""
     blank = np.zeros(len(values), dtype=bool) if blank is None else blank
     if name in CATEGORICAL_VOCAB:
         codes = np.where(blank, -1, values)
-        categories = list(CATEGORICAL_VOCAB[name])
+        categories = pd.Index(CATEGORICAL_VOCAB[name])
         return pd.Series(pd.Categorical.from_codes(codes, categories=categories)).astype("str")
     if name in BOOLEANS:
         return pd.arrays.BooleanArray(values.astype(bool), blank)

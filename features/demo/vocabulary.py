@@ -71,4 +71,5 @@ def code(vocab: str, value: str) -> int:
 def lookup(table: dict[str, float], vocab: str, codes: np.ndarray) -> np.ndarray:
     """Per-row value of `table` for category codes (values not in the table count 0)."""
     aligned = np.array([table.get(v, 0.0) for v in CATEGORICAL_VOCAB[vocab]])
-    return aligned[codes]
+    values: np.ndarray = aligned[codes]
+    return values
