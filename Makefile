@@ -29,6 +29,7 @@ train: $(STAMP) $(DEMO_DATA)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 serve: $(STAMP)

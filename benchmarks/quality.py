@@ -157,7 +157,7 @@ def _lightgbm(features: Sequence[Feature], frame: pd.DataFrame, won: np.ndarray,
     data = lgb.Dataset(encoder.transform(frame), won, feature_name=encoder.names,
                        categorical_feature=encoder.categorical_indices)
     booster = lgb.train({"objective": "binary", "verbosity": -1, "seed": 0}, data)
-    return booster.predict(encoder.transform(holdout)), f"{booster.num_trees()} trees"
+    return np.asarray(booster.predict(encoder.transform(holdout))), f"{booster.num_trees()} trees"
 
 
 # --- reporting ----------------------------------------------------------------------------------------

@@ -319,7 +319,7 @@ def demo_leads(count: int, tmp: Path) -> list[dict[str, Any]]:
     profile = load_profile(PROFILE)
     frame = pd.read_parquet(write_demo(tmp / "bench-leads.parquet", rows=count, seed=5))
     records = frame[profile.lead_fields].astype(object).to_dict("records")
-    return [{k: None if v is pd.NA or (isinstance(v, float) and v != v) else v for k, v in r.items()}
+    return [{str(k): None if v is pd.NA or (isinstance(v, float) and v != v) else v for k, v in r.items()}
             for r in records]
 
 

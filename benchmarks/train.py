@@ -71,7 +71,8 @@ def main(rows: Annotated[list[int] | None, typer.Option("--rows")] = None,
     for size in rows or list(TARGETS):
         r = run_child(size)
         seconds, megabytes = TARGETS.get(size, (None, None))
-        target = " ".join(filter(None, [seconds and f"<{seconds:.0f} s", megabytes and f"<{megabytes:.0f} MB"]))
+        limits = [f"<{seconds:.0f} s" if seconds else "", f"<{megabytes:.0f} MB" if megabytes else ""]
+        target = " ".join(filter(None, limits))
         table.add_row(f"{size:,}", str(r["generate_s"]), str(r["train_s"]), str(r["peak_mb"]), target or "-",
                       str(r["trees"]), str(r["roc_auc"]), str(r["baseline_auc"]), str(r["ece"]))
         console.print({k: v for k, v in r.items() if k.startswith("step_")}, f"({size:,} leads)")

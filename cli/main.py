@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import pandas as pd
 import typer
@@ -142,7 +142,8 @@ def score_open_leads(profile: Profile, agreement: Agreement, data: Path | None =
     leads = _as_read(load_history(profile, data).open, profile)
     scorer = Scorer(champion, agreement, profile)
     freeze_loaded_objects()
-    scores = scorer.score_many(leads.to_dict("records"))
+    # The columns are the profile's field names, so every record is keyed by str.
+    scores = scorer.score_many(cast("list[dict[str, Any]]", leads.to_dict("records")))
     rows = [_score_row(item) for item in scores]
     return pd.DataFrame({profile.id: leads[profile.id].to_numpy(),
                          **{column: [row[column] for row in rows] for column in SCORE_COLUMNS}})

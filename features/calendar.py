@@ -34,4 +34,5 @@ def spread_in_month(dates: pd.Series) -> pd.Series:
     months = dates.groupby(dates.to_numpy(), sort=False)
     position = months.cumcount() / months.transform("size")
     # Whole seconds keep the times readable; a month would need millions of rows for two to collide.
-    return (dates + pd.to_timedelta(position * dates.dt.days_in_month, unit="D")).dt.floor("s")
+    spread: pd.Series = (dates + pd.to_timedelta(position * dates.dt.days_in_month, unit="D")).dt.floor("s")
+    return spread

@@ -43,7 +43,8 @@ class History:
     @property
     def open(self) -> pd.DataFrame:
         """Leads still open: the live set to score."""
-        return self.frame[np.isnan(self.won)]
+        live: pd.DataFrame = self.frame[np.isnan(self.won)]
+        return live
 
 
 def load_history(profile: Profile, data: str | Path | None = None) -> History:
@@ -82,7 +83,8 @@ def read_table(path: Path, options: dict[str, Any]) -> pd.DataFrame:
     try:
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
-        return pd.read_csv(path, **{"low_memory": False, **options})
+        frame: pd.DataFrame = pd.read_csv(path, **{"low_memory": False, **options})
+        return frame
     except pd.errors.EmptyDataError:
         raise HistoryError(f"history {path}: the file is empty") from None
     except (ValueError, OSError) as exc:

@@ -139,7 +139,8 @@ def _model_ranks(agreement: Agreement, probabilities: np.ndarray) -> np.ndarray:
         first = int(np.argmax(bad))
         raise ValueError(f"probability {float(probabilities[first])!r} at row {first} is not between 0 and 1")
     bounds = np.asarray(agreement.bounds, dtype=float)
-    return (probabilities[:, None] < bounds[None, :]).sum(axis=1)
+    ranks: np.ndarray = (probabilities[:, None] < bounds[None, :]).sum(axis=1)
+    return ranks
 
 
 def _settle_pattern(agreement: Agreement, pattern: np.ndarray) -> dict[str, Any]:

@@ -181,7 +181,8 @@ def closed_outcomes(won: np.ndarray, rows: int) -> np.ndarray:
     if np.isnan(values).any():
         open_leads = int(np.isnan(values).sum())
         raise ValueError(f"{open_leads} leads are still open: the what-if needs closed leads")
-    return values == 1.0
+    won_flags: np.ndarray = values == 1.0
+    return won_flags
 
 
 def _letter_ranks(grades: pd.Series) -> np.ndarray:
@@ -205,10 +206,10 @@ def grade_shifts(before: pd.Series, after: pd.Series, won: np.ndarray,
 def won_deals(mask: np.ndarray, ids: np.ndarray, before: pd.DataFrame, after: pd.DataFrame) -> WonDeals:
     """The count of a finding and its first LISTED deals."""
     rows = np.flatnonzero(mask)
-    listed = tuple(
-        WonDeal(str(ids[i]), before["grade"].iat[i], after["grade"].iat[i], after["deciding_rule"].iat[i])
-        for i in rows[:LISTED]
-    )
+    first = rows[:LISTED]
+    listed = tuple(WonDeal(str(lead), was, will, rule) for lead, was, will, rule in zip(
+        ids[first], before["grade"].iloc[first].tolist(), after["grade"].iloc[first].tolist(),
+        after["deciding_rule"].iloc[first].tolist(), strict=True))
     return WonDeals(len(rows), listed)
 
 

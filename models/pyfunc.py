@@ -5,18 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import mlflow.pyfunc
 import pandas as pd
+from mlflow.pyfunc.model import PythonModel, PythonModelContext
 
 from models.propensity import PropensityEstimator
 
 ARTIFACT = "estimator"
 
 
-class LeadModelPyfunc(mlflow.pyfunc.PythonModel):
+class LeadModelPyfunc(PythonModel):
     """Loads the saved estimator from the logged artifacts; predicts calibrated P(won) and a 0-100 score."""
 
-    def load_context(self, context: mlflow.pyfunc.PythonModelContext) -> None:
+    def load_context(self, context: PythonModelContext) -> None:
         self.estimator = PropensityEstimator.load(Path(context.artifacts[ARTIFACT]))
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None) -> pd.DataFrame:

@@ -131,6 +131,9 @@ def _read_card(folder: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        card = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise ModelLoadError(f"model card {path}: {exc}") from None
+    if not isinstance(card, dict):
+        raise ModelLoadError(f"model card {path}: a JSON object was expected, not {type(card).__name__}")
+    return card

@@ -134,8 +134,10 @@ class Scorer:
             fired = tuple((rule, checks[rule].hit(lead) if checks[rule].require else ()) for rule in rules)
             key = (*row, fired)
             if key not in made:
-                decision = Decision(*row[:4], tuple(FiredRule(rule, checks[rule].summary, checks[rule].text, missing)
-                                                   for rule, missing in fired), row[4])
+                model_grade, grade, label, disqualified, deciding_rule = row
+                rules_fired = tuple(FiredRule(rule, checks[rule].summary, checks[rule].text, missing or ())
+                                    for rule, missing in fired)
+                decision = Decision(model_grade, grade, label, disqualified, rules_fired, deciding_rule)
                 made[key] = (decision, self._heading(decision))
             out.append(made[key])
         return out

@@ -1,12 +1,26 @@
-"""The C-API predictions give LightGBM's own numbers: margins and TreeSHAP contributions, few and many rows."""
+"""The C-API predictions give LightGBM's own numbers: margins and TreeSHAP contributions, few and many rows.
+
+Each check runs twice: through the C API, and through `Booster.predict` as when a LightGBM release
+lacks the private names the C path needs.
+"""
 
 from __future__ import annotations
 
 import lightgbm as lgb
+import lightgbm.basic
 import numpy as np
 import pytest
 
-from models.booster_predict import FEW_ROWS, raw_margins, tree_contributions
+from models import booster_predict
+from models.booster_predict import FEW_ROWS, find_c_api, raw_margins, tree_contributions
+
+
+@pytest.fixture(params=["C API", "Booster.predict"])
+def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Which way predictions go; the second is what a LightGBM without the private names gets."""
+    if request.param == "Booster.predict":
+        monkeypatch.setattr(booster_predict, "C_API", None)
+    return str(request.param)
 
 
 def booster(early_stopping: bool) -> lgb.Booster:
@@ -25,9 +39,10 @@ def booster(early_stopping: bool) -> lgb.Booster:
     return model
 
 
+@pytest.mark.usefixtures("path")
 @pytest.mark.parametrize("early_stopping", [False, True], ids=["all trees", "best iteration"])
 @pytest.mark.parametrize("rows", [1, FEW_ROWS - 1, FEW_ROWS, 500])
-def test_the_c_api_gives_lightgbms_numbers(early_stopping: bool, rows: int) -> None:
+def test_margins_and_contributions_are_lightgbms_numbers(early_stopping: bool, rows: int) -> None:
     model = booster(early_stopping)
     x = np.random.default_rng(rows).normal(size=(rows, 6))
     x[::3, 1] = np.nan
@@ -40,6 +55,7 @@ def test_the_c_api_gives_lightgbms_numbers(early_stopping: bool, rows: int) -> N
     np.testing.assert_allclose(contributions.sum(axis=1), raw_margins(model, x), rtol=0, atol=1e-9)
 
 
+@pytest.mark.usefixtures("path")
 def test_rows_of_the_wrong_width_are_refused_and_no_rows_give_no_predictions() -> None:
     model = booster(early_stopping=False)
     with pytest.raises(ValueError, match="reads 6 features, the rows have 5"):
@@ -49,3 +65,19 @@ def test_rows_of_the_wrong_width_are_refused_and_no_rows_give_no_predictions() -
     # a Fortran-ordered or integer matrix is converted, not misread
     x = np.asfortranarray(np.arange(12, dtype=np.int64).reshape(2, 6))
     np.testing.assert_allclose(raw_margins(model, x), model.predict(x.astype(float), raw_score=True))
+
+
+def test_the_installed_lightgbm_has_the_c_api_this_module_calls() -> None:
+    assert find_c_api() is not None, "the fast path would silently be the slow one"
+    assert booster_predict.C_API is not None
+
+
+@pytest.mark.parametrize("name", ["_LIB", "_safe_call"])
+def test_a_lightgbm_without_the_private_names_is_detected(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(lightgbm.basic, name)
+    assert find_c_api() is None
+
+
+def test_a_library_without_the_predict_function_is_detected(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lightgbm.basic, "_LIB", object())
+    assert find_c_api() is None
