@@ -34,13 +34,10 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
-import math
-import numbers
 import operator
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, Literal, get_args
@@ -61,7 +58,13 @@ from pydantic import (
 )
 
 from features.profile import Profile
-from features.values import FALSE_WORDS, TRUE_WORDS, is_missing  # one meaning of "missing" service-wide
+from features.values import (  # one meaning of "missing" service-wide, one way to read each kind
+    is_missing,
+    read_boolean,
+    read_datetime,
+    read_number,
+    read_text,
+)
 
 Operator = Literal["eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "missing", "present"]
 OPERATORS: tuple[str, ...] = get_args(Operator)
@@ -331,90 +334,12 @@ def leaves(condition: Leaf | AllOf | AnyOf | NotOf) -> Iterator[Leaf]:
             yield from leaves(child)
 
 
-# --- reading lead values (missing or unreadable -> None) ----------------------------------------
-
-
-def as_text(value: Any) -> str | None:
-    """A categorical or text value as comparable text; None when missing."""
-    kind = type(value)
-    if kind is str:
-        return value.strip() or None
-    if kind is bool:
-        return "true" if value else "false"
-    if kind is int:
-        return str(value)
-    if is_missing(value):
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return "true" if value else "false"
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a code read as 10.0 from a column with gaps is still "10"
-    return str(value).strip() or None
-
-
-def as_number(value: Any) -> float | None:
-    """A numeric value as a float; None when missing or not a number."""
-    kind = type(value)
-    if kind is float:
-        return None if value != value else value
-    if kind is int:
-        return float(value)
-    if value is None or isinstance(value, (bool, np.bool_)):
-        return None  # yes/no is not a count
-    if isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
-    elif isinstance(value, (numbers.Real, Decimal)):  # SQL NUMERIC columns arrive as Decimal
-        number = float(value)
-    else:
-        return None
-    return None if math.isnan(number) else number
-
-
-def as_boolean(value: Any) -> bool | None:
-    """A yes/no value; None when missing or not readable as yes/no."""
-    if value is True or value is False:
-        return value
-    if isinstance(value, str):
-        word = value.strip().lower()
-        return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, numbers.Real) and not is_missing(value) and value in (0, 1):
-        return bool(value)
-    return None
-
-
-def as_datetime(value: Any) -> dt.datetime | None:
-    """A date or timestamp as a naive UTC datetime; None when missing or not a date."""
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    elif isinstance(value, np.datetime64):
-        value = pd.Timestamp(value)
-    if isinstance(value, dt.datetime):
-        if is_missing(value):
-            return None
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC)
-        return dt.datetime.combine(value.date(), value.time())  # plain datetime: equal ones hash equal
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
-    return None
-
-
-_READERS: dict[str, Callable[[Any], Any]] = {
-    "categorical": as_text,
-    "text": as_text,
-    "numeric": as_number,
-    "boolean": as_boolean,
-    "date": as_datetime,
+_READERS: dict[str, Callable[[Any], Any]] = {  # a lead's value as its kind compares it; None when missing
+    "categorical": read_text,
+    "text": read_text,
+    "numeric": read_number,
+    "boolean": read_boolean,
+    "date": read_datetime,
 }
 
 
@@ -538,7 +463,7 @@ def _value_problem(kind: str, value: Any) -> str | None:
         return f"{value!r} is not a number (YAML reads 1e3 as text: write 1000 or 1.0e+3)"
     elif kind == "boolean" and not isinstance(value, bool):
         return f"{value!r} is not true or false"
-    elif kind == "date" and (isinstance(value, (int, float)) or as_datetime(value) is None):
+    elif kind == "date" and (isinstance(value, (int, float)) or read_datetime(value) is None):
         return f"{value!r} is not a date (write YYYY-MM-DD)"
     if _READERS[kind](value) is None:
         return f"{value!r} is empty; to test for no value use missing: true"
