@@ -15,8 +15,8 @@ An agreement file is YAML read with a safe loader; nothing in it is ever execute
 
 Conditions are described in `schema`, how lead values are read in `fields`, how rules evaluate in
 `predicates`, and every bound (bytes, aliases, rules, conditions, nesting, text lengths) in `limits`.
-A loaded Agreement's version is the declared version and the first 8 hex characters of the sha256 of
-the exact bytes it was read from.
+A loaded Agreement carries the full sha256 of the exact bytes it was read from, and a version made of
+the declared version and the first 12 hex characters of that digest.
 
 Precedence (applied in models.grading): start from the model grade; raise to the highest fired
 floor; lower to the lowest fired cap (require rules cap too), so a cap beats a floor; a fired

@@ -1,4 +1,4 @@
-"""The agreement in force: a validated, compiled agreement file."""
+"""The agreement in force: a validated, compiled agreement file, bound to the exact bytes it came from."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from models.agreement.predicates import RuleCheck, compile_rule
 from models.agreement.schema import AgreementFile, Rule, SignOff, required, rule_leaves
 from models.agreement.validation import grade_letters
 
-DIGEST_IN_VERSION = 8  # hex characters of the sha256 in `version`
+DIGEST_IN_VERSION = 12  # hex characters of the sha256 in `version`; signatures bind the full `sha256`
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -21,7 +21,8 @@ class Agreement:
     """A validated, compiled agreement; immutable once loaded."""
 
     declared_version: str
-    version: str  # declared version + the first DIGEST_IN_VERSION hex characters of the text's sha256
+    version: str  # declared version + the first DIGEST_IN_VERSION hex characters of sha256
+    sha256: str  # of the exact UTF-8 bytes of the text
     signed_off: SignOff
     grades: Mapping[str, float]
     labels: Mapping[str, str]
@@ -71,6 +72,7 @@ class Agreement:
         return {
             "version": self.version,
             "declared_version": self.declared_version,
+            "sha256": self.sha256,
             "signed_off": self.signed_off.model_dump(mode="json"),
             "grades": dict(self.grades),
             "letters": list(self.letters),
@@ -101,6 +103,7 @@ def assemble(spec: AgreementFile, sha256: str, profile: Profile, source: str) ->
     return Agreement(
         declared_version=spec.version,
         version=f"{spec.version}+{sha256[:DIGEST_IN_VERSION]}",
+        sha256=sha256,
         signed_off=spec.signed_off,
         grades=MappingProxyType({g: float(spec.grades[g]) for g in letters[:-1]}),
         labels=MappingProxyType({g: spec.labels[g].strip() for g in letters}),

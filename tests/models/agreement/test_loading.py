@@ -1,15 +1,16 @@
-"""Loading: the file, its size, the version, the demo agreement."""
+"""Loading: the file, the digest and version, the demo agreement."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from features.profile import Profile, load_profile
-from models.agreement import Agreement, AgreementError, load_agreement, parse_agreement
+from models.agreement import Agreement, AgreementError, agreement_from_bytes, load_agreement, parse_agreement
 from tests.models.agreement.sample import HEAD
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -31,9 +32,44 @@ def test_version_is_declared_version_plus_content_hash(profile: Profile, tmp_pat
     path = tmp_path / "agreement.yaml"
     path.write_text(HEAD, encoding="utf-8")
     agreement = load_agreement(path, profile)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     assert agreement.declared_version == "2026-11-01"
-    assert agreement.version == "2026-11-01+" + hashlib.sha256(path.read_bytes()).hexdigest()[:8]
+    assert agreement.sha256 == digest and re.fullmatch(r"[0-9a-f]{64}", agreement.sha256)
+    assert agreement.version == "2026-11-01+" + digest[:12]
     assert parse_agreement(HEAD, profile).version == agreement.version
+    assert parse_agreement(HEAD, profile).sha256 == digest
+
+
+def test_the_digest_is_of_the_exact_bytes_read(profile: Profile, tmp_path: Path) -> None:
+    path = tmp_path / "agreement.yaml"
+    data = HEAD.replace("\n", "\r\n").encode("utf-8")  # text mode would read these line ends as "\n"
+    path.write_bytes(data)
+    agreement = load_agreement(path, profile)
+    assert agreement.sha256 == hashlib.sha256(data).hexdigest()
+    assert agreement.sha256 != parse_agreement(HEAD, profile).sha256
+    assert agreement_from_bytes(data, profile).version == agreement.version
+
+
+def test_the_file_is_read_once(profile: Profile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "agreement.yaml"
+    path.write_text(HEAD, encoding="utf-8")
+    opened: list[str] = []
+    real_open = Path.open
+
+    def counting_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+        opened.append(self.name)
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", counting_open)
+    load_agreement(path, profile)
+    assert opened == ["agreement.yaml"]
+
+
+def test_to_dict_carries_the_full_digest(profile: Profile) -> None:
+    agreement = parse_agreement(HEAD, profile)
+    view = agreement.to_dict()
+    assert view["sha256"] == agreement.sha256 == hashlib.sha256(HEAD.encode("utf-8")).hexdigest()
+    assert view["version"] == f"2026-11-01+{agreement.sha256[:12]}"
 
 
 @pytest.mark.parametrize(
@@ -48,7 +84,7 @@ def test_version_changes_when_content_changes(profile: Profile, old: str, new: s
 
 def test_an_unquoted_date_version_reads_as_text(profile: Profile) -> None:
     agreement = parse_agreement(HEAD.replace('"2026-11-01"', "2026-11-01", 1), profile)
-    assert re.fullmatch(r"2026-11-01\+[0-9a-f]{8}", agreement.version)
+    assert re.fullmatch(r"2026-11-01\+[0-9a-f]{12}", agreement.version)
 
 
 # --- the size of the text -----------------------------------------------------------------------
@@ -90,7 +126,8 @@ def test_demo_agreement_loads_against_the_demo_profile(demo: Agreement) -> None:
     assert dict(demo.labels) == {"A": "hot", "B": "warm", "C": "cold", "D": "not now"}
     assert dict(demo.follow_up_hours) == {"A": 4, "B": 24, "C": 72}
     assert demo.signed_off.sales.strip() and demo.signed_off.marketing.strip()
-    assert re.fullmatch(r"2026-11-01\+[0-9a-f]{8}", demo.version)
+    assert re.fullmatch(r"2026-11-01\+[0-9a-f]{12}", demo.version)
+    assert re.fullmatch(r"[0-9a-f]{64}", demo.sha256)
 
 
 @pytest.mark.parametrize(
