@@ -3,7 +3,7 @@
 An agreement file is YAML read with a safe loader; nothing in it is ever executed. Its shape:
 
     version: "2026-11-01"                    # letters, digits, '.', '_' and '-'
-    signed_off: {sales: "Head of Sales", marketing: "Head of Marketing", date: 2026-11-01}
+    signed_off: {sales: "Head of Sales", marketing: "Head of Marketing", date: 2026-11-01}  # optional
     grades: {A: 0.50, B: 0.25, C: 0.10}      # calibrated P(won) lower bounds; below the last is D
     labels: {A: hot, B: warm, C: cold, D: not now}
     follow_up_hours: {A: 4, B: 24, C: 72}    # optional, per grade, at most a year

@@ -23,7 +23,7 @@ class Agreement:
     declared_version: str
     version: str  # declared version + the first DIGEST_IN_VERSION hex characters of sha256
     sha256: str  # of the exact UTF-8 bytes of the text
-    signed_off: SignOff
+    signed_off: SignOff | None  # what the file claims; the lead store records who really signed
     grades: Mapping[str, float]
     labels: Mapping[str, str]
     follow_up_hours: Mapping[str, float]
@@ -73,7 +73,7 @@ class Agreement:
             "version": self.version,
             "declared_version": self.declared_version,
             "sha256": self.sha256,
-            "signed_off": self.signed_off.model_dump(mode="json"),
+            "signed_off": None if self.signed_off is None else self.signed_off.model_dump(mode="json"),
             "grades": dict(self.grades),
             "letters": list(self.letters),
             "labels": dict(self.labels),

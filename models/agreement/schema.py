@@ -67,7 +67,7 @@ class _Strict(BaseModel):
 
 
 class SignOff(_Strict):
-    """Who signed the agreement for each team, and when."""
+    """Who signed the agreement for each team, and when, as the file claims it."""
 
     sales: SignerName
     marketing: SignerName
@@ -289,7 +289,8 @@ class AgreementFile(_Strict):
     """The file as written; checked against a profile before it becomes an Agreement."""
 
     version: str
-    signed_off: SignOff
+    # optional: who signed is recorded where the agreement is signed (the lead store), not by the file
+    signed_off: SignOff | None = None
     grades: dict[str, float]
     labels: dict[str, Label]
     follow_up_hours: dict[str, Hours] = Field(default_factory=dict)

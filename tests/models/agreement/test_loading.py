@@ -87,6 +87,18 @@ def test_an_unquoted_date_version_reads_as_text(profile: Profile) -> None:
     assert re.fullmatch(r"2026-11-01\+[0-9a-f]{12}", agreement.version)
 
 
+def test_a_file_need_not_claim_signatures(profile: Profile) -> None:
+    text = "\n".join(line for line in HEAD.splitlines() if not line.startswith("signed_off:")) + "\n"
+    agreement = parse_agreement(text, profile)
+    assert agreement.signed_off is None
+    assert agreement.to_dict()["signed_off"] is None
+
+
+def test_claimed_signatures_are_kept(profile: Profile) -> None:
+    signed = parse_agreement(HEAD, profile).signed_off
+    assert signed is not None and (signed.sales, signed.marketing) == ("Head of Sales", "Head of Marketing")
+
+
 # --- the size of the text -----------------------------------------------------------------------
 
 
@@ -125,6 +137,7 @@ def test_demo_agreement_loads_against_the_demo_profile(demo: Agreement) -> None:
     assert dict(demo.grades) == {"A": 0.5, "B": 0.25, "C": 0.1}
     assert dict(demo.labels) == {"A": "hot", "B": "warm", "C": "cold", "D": "not now"}
     assert dict(demo.follow_up_hours) == {"A": 4, "B": 24, "C": 72}
+    assert demo.signed_off is not None
     assert demo.signed_off.sales.strip() and demo.signed_off.marketing.strip()
     assert re.fullmatch(r"2026-11-01\+[0-9a-f]{12}", demo.version)
     assert re.fullmatch(r"[0-9a-f]{64}", demo.sha256)
