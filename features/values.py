@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import numbers
+import reprlib
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -30,20 +34,102 @@ def is_missing(value: Any) -> bool:
     return False
 
 
-def to_boolean(value: Any) -> float:
-    """1.0 / 0.0 / NaN from a bool, a 0/1 number or a yes/no word."""
+def read_text(value: Any) -> str | None:
+    """A value as comparable text, stripped; None when missing."""
+    kind = type(value)  # exact-type fast paths: rules read one value per lead and leaf
+    if kind is str:
+        return value.strip() or None
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return str(value)
     if is_missing(value):
-        return math.nan
+        return None
     if isinstance(value, (bool, np.bool_)):
-        return float(value)
-    if isinstance(value, (int, float, np.integer, np.floating)) and value in (0, 1):
-        return float(value)
-    word = str(value).strip().lower()
-    if word in TRUE_WORDS:
-        return 1.0
-    if word in FALSE_WORDS:
-        return 0.0
-    raise ValueProblem(f"{value!r} is not a yes/no value")
+        return "true" if value else "false"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a code read as 10.0 from a column with gaps is still "10"
+    return str(value).strip() or None
+
+
+def read_number(value: Any) -> float | None:
+    """A value as a float (infinity included); None when missing or not a number."""
+    kind = type(value)
+    if kind is float:
+        return None if value != value else value
+    if kind is int:
+        return _float(value)
+    if value is None or isinstance(value, (bool, np.bool_)):
+        return None  # yes/no is not a count
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+    elif isinstance(value, (numbers.Real, Decimal)):  # SQL NUMERIC columns arrive as Decimal
+        number = _float(value)
+    else:
+        return None
+    return None if math.isnan(number) else number
+
+
+def _float(number: Any) -> float:
+    try:
+        return float(number)
+    except OverflowError:  # an integer past float's range is as far off as float("1e400")
+        return math.inf if number > 0 else -math.inf
+    except ValueError:  # Decimal("sNaN") refuses to become a float; it is not a number either
+        return math.nan
+
+
+def _is_nan(value: Any) -> bool:
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+def read_boolean(value: Any) -> bool | None:
+    """A bool from a bool, a 0/1 number or a yes/no word; None when missing or not yes/no."""
+    if value is True or value is False:
+        return value
+    if isinstance(value, str):
+        word = value.strip().lower()
+        return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, numbers.Real) and not is_missing(value) and value in (0, 1):
+        return bool(value)
+    return None
+
+
+def read_datetime(value: Any) -> dt.datetime | None:
+    """A date, timestamp or ISO text as a naive UTC datetime; None when missing or not a date."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    elif isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
+    if isinstance(value, dt.datetime):
+        if is_missing(value):
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return dt.datetime.combine(value.date(), value.time())  # plain datetime: equal ones hash equal
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    return None
+
+
+def to_text(value: Any) -> str | None:
+    """Category text, stripped; None when missing."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))  # "True": the spelling categories of registered models were fitted with
+    return read_text(value)
 
 
 def to_number(value: Any) -> float:
@@ -51,36 +137,58 @@ def to_number(value: Any) -> float:
     if is_missing(value):
         return math.nan
     if isinstance(value, (bool, np.bool_)):
-        raise ValueProblem(f"{value!r} is a yes/no value, not a number")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueProblem(f"{value!r} is not a number") from None
+        raise ValueProblem(f"{bounded_repr(value)} is a yes/no value, not a number")
+    number = read_number(value)
+    if number is None:
+        if _is_nan(value):  # "nan", a float32 or Decimal NaN: missing for a feature, never equal in a rule
+            return math.nan
+        raise ValueProblem(f"{bounded_repr(value)} is not a number")
     if math.isinf(number):
-        raise ValueProblem(f"{value!r} is not a finite number")
+        raise ValueProblem(f"{bounded_repr(value)} is not a finite number")
     return number
 
 
+def to_boolean(value: Any) -> float:
+    """1.0 / 0.0 / NaN from a bool, a 0/1 number or a yes/no word."""
+    if is_missing(value):
+        return math.nan
+    flag = read_boolean(value)
+    if flag is None:
+        raise ValueProblem(f"{bounded_repr(value)} is not a yes/no value")
+    return float(flag)
+
+
 def to_days(value: Any) -> float:
-    """Days since 1970-01-01 for a date, datetime or ISO text; NaN when missing."""
+    """Days since 1970-01-01 for a date, datetime or text pandas reads as a date; NaN when missing."""
     if is_missing(value):
         return math.nan
     try:
+        # pandas, as on the training path, so a lead reads as its history did; read_datetime reads the
+        # same instant from ISO text and refuses the other spellings, so that a rule never guesses the order
+        # of day and month
         stamp = pd.Timestamp(value)
     except (TypeError, ValueError):
-        raise ValueProblem(f"{value!r} is not a date") from None
+        raise ValueProblem(f"{bounded_repr(value)} is not a date") from None
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert(None)
-    return (stamp - EPOCH) / pd.Timedelta(days=1)
+    return float((stamp - EPOCH) / pd.Timedelta(days=1))
 
 
-def to_text(value: Any) -> str | None:
-    """Category text, stripped; None when missing."""
-    if is_missing(value):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+class _Cut(reprlib.Repr):
+    """reprlib's cut repr, also for integers too long to turn into text at all."""
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 4 * self.maxlong:  # Python refuses to write out an integer of over 4,300 digits
+            return f"<an integer of {x.bit_length()} bits>"
+        return super().repr_int(x, level)
+
+
+def bounded_repr(value: Any, limit: int = 60) -> str:
+    """A repr of at most about `limit` characters, cut while it is built (never built in full first)."""
+    cut = _Cut()
+    cut.maxstring = cut.maxother = cut.maxlong = limit
+    cut.maxlevel, cut.maxlist, cut.maxtuple, cut.maxdict, cut.maxset = 2, 6, 6, 6, 6
+    return cut.repr(value)
 
 
 def coerce_series(series: pd.Series, kind: FeatureKind) -> pd.Series:

@@ -33,23 +33,23 @@ def utc_now() -> dt.datetime:
 
 
 def current_settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def current_profile(request: Request) -> Profile:
-    return request.app.state.profile  # type: ignore[no-any-return]
+    return request.app.state.profile
 
 
 def current_holder(request: Request) -> ChampionHolder:
-    return request.app.state.holder  # type: ignore[no-any-return]
+    return request.app.state.holder
 
 
 def current_store(request: Request) -> LeadStore:
-    return request.app.state.lead_store  # type: ignore[no-any-return]
+    return request.app.state.lead_store
 
 
 def current_score_log(request: Request) -> ScoreLog:
-    return request.app.state.score_log  # type: ignore[no-any-return]
+    return request.app.state.score_log
 
 
 def current_clock() -> Clock:
@@ -57,7 +57,7 @@ def current_clock() -> Clock:
 
 
 def current_batch_slots(request: Request) -> BatchSlots:
-    return request.app.state.batch_slots  # type: ignore[no-any-return]
+    return request.app.state.batch_slots
 
 
 SettingsDep = Annotated[Settings, Depends(current_settings)]

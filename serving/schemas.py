@@ -58,7 +58,8 @@ def lead_schema(profile: Profile, example: dict[str, Any] | None = None) -> type
             None, alias=attribute.name, title=attribute.label, description="attribute (not learned from)"))
     config = ConfigDict(extra="allow", populate_by_name=False, coerce_numbers_to_str=True,
                         json_schema_extra={"examples": [example]} if example else None)
-    return create_model("Lead", __config__=config, __validators__={"_names": _unicode_names}, **fields)
+    validators: dict[str, Any] = {"_names": _unicode_names}  # a pydantic decorator proxy, not a plain callable
+    return create_model("Lead", __config__=config, __validators__=validators, **fields)
 
 
 @model_validator(mode="before")

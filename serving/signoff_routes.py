@@ -73,13 +73,13 @@ class ProposalOut(BaseModel):
     @classmethod
     def of(cls, proposal: Proposal, serving: str | None) -> ProposalOut:
         return cls(version=proposal.version, declared_version=proposal.declared_version, sha256=proposal.sha256,
-                   origin=proposal.origin,  # type: ignore[arg-type]
+                   origin=proposal.origin,
                    status="activated" if proposal.activated_at is not None else "awaiting_signatures",
                    proposed_at=proposal.proposed_at, activated_at=proposal.activated_at,
                    in_force=proposal.version == serving,
-                   signatures=[SignatureOut(role=s.role, signer=s.signer or "", signed_at=s.at)  # type: ignore[arg-type]
+                   signatures=[SignatureOut(role=s.role, signer=s.signer or "", signed_at=s.at)
                                for s in proposal.signatures],
-                   missing_roles=list(proposal.missing_roles))  # type: ignore[arg-type]
+                   missing_roles=list(proposal.missing_roles))
 
 
 class ProposalTextOut(ProposalOut):
@@ -110,7 +110,7 @@ class AuditEventOut(BaseModel):
 
     @classmethod
     def of(cls, event: AuditEvent) -> AuditEventOut:
-        return cls(version=event.version, event=event.event, role=event.role, signer=event.signer,  # type: ignore[arg-type]
+        return cls(version=event.version, event=event.event, role=event.role, signer=event.signer,
                    at=event.at)
 
 
@@ -205,7 +205,7 @@ def build_signoff_router() -> APIRouter:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"this key may not sign for {body.role}")
         if body.role is None and len(roles) > 1:
             raise unprocessable("this key signs for sales and marketing: say which in `role`")
-        role = body.role or next(iter(roles))
+        role: str = body.role or next(iter(roles))
 
         def fits(proposal: Proposal) -> None:
             parse_agreement(proposal.text, profile, "proposal")  # the profile may have moved on since

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.exceptions import HTTPException
 
 from models.agreement import Agreement
-from serving.deps import AgreementDep, ClockDep, HolderDep, ProfileDep, ScoringKey, Store
+from serving.deps import AgreementDep, ClockDep, HolderDep, InForceDep, ProfileDep, ScoringKey, Store
 from serving.errors import http_error
 from serving.pages.lead import LeadContext, lead_view
 from serving.pages.queue import PAGE_SIZE, queue_view
@@ -124,12 +124,13 @@ def build_page_router() -> APIRouter:
     router = APIRouter(include_in_schema=False, dependencies=[ScoringKey], route_class=PageRoute)
 
     @router.get("/", response_class=HTMLResponse)
-    def queue(request: Request, store: Store, in_force: AgreementDep, clock: ClockDep,
+    def queue(request: Request, store: Store, in_force: InForceDep, clock: ClockDep,
               filters: Annotated[QueueFilters, Query()]) -> HTMLResponse:
-        agreement = page_agreement(in_force, filters.grade)
+        agreement = page_agreement(in_force.agreement, filters.grade)
         with store_errors():
             view = queue_view(store, agreement, filters.query(), clock())
-        context = {"view": view, "filters": filters, "agreement": agreement, "page_size": PAGE_SIZE}
+        context = {"view": view, "filters": filters, "agreement": agreement, "page_size": PAGE_SIZE,
+                   "sign_off": in_force.sign_off()}
         return render(request, "queue.html", context)
 
     @router.get("/leads/{lead_id:path}", response_class=HTMLResponse)

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +112,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # score survives a power cut, which is what "logged" promises.
     cursor = dbapi_connection.cursor()
     for pragma in SQLITE_PRAGMAS:
-        _retry_locked(lambda statement=f"PRAGMA {pragma}": cursor.execute(statement))
+        _retry_locked(partial(cursor.execute, f"PRAGMA {pragma}"))
     cursor.close()
 
 
@@ -171,3 +172,11 @@ def reason(exc: BaseException) -> str:
     original = getattr(exc, "orig", None) or exc
     text = " ".join(str(original).split()) or "no message"
     return f"{type(original).__name__}: {text}"
+
+
+def inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key of the one row an INSERT wrote."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the insert reported no primary key")
+    return int(key[0])

@@ -22,7 +22,8 @@ class DriverStatement:
     """One statement's SQL text for one dialect, with the bind processing of its parameters."""
 
     def __init__(self, statement: ClauseElement, dialect: Dialect, column_keys: Sequence[str] | None = None) -> None:
-        compiled = statement.compile(dialect=dialect, column_keys=list(column_keys) if column_keys else None)
+        compiled: Any = statement.compile(dialect=dialect, column_keys=list(column_keys) if column_keys else None)
+        # an SQLCompiler: positiontup and binds are its attributes, not those of the Compiled base it is typed as
         self.sql = compiled.string
         self.driver_error: type[Exception] = dialect.loaded_dbapi.Error
         self.order: tuple[str, ...] | None = tuple(compiled.positiontup) if compiled.positiontup else None

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serving.store.database import LeadStore
+from serving.store.database import LeadStore, inserted_id
 from serving.store.errors import InvalidOutcome, OutcomeConflict, StoreConflict, UnknownLead
 from serving.store.records import NewOutcome, StoredOutcome
 from serving.store.scores import stored_outcome
@@ -71,7 +71,7 @@ def _record(connection: Connection, new: NewOutcome, now: dt.datetime) -> tuple[
     if existing is not None:
         return same_or_conflict(existing, new), False
     row = _row(new, now, score_id[0])
-    outcome_id = int(connection.execute(lead_outcomes.insert(), row).inserted_primary_key[0])
+    outcome_id = inserted_id(connection.execute(lead_outcomes.insert(), row))
     connection.execute(sa.update(leads).where(leads.c.lead_id == new.lead_id).values(latest_outcome_id=outcome_id))
     return StoredOutcome(id=outcome_id, recorded_at=now.astimezone(dt.UTC), score_id=score_id[0],
                          **{name: getattr(new, name) for name in ("lead_id", *COMPARED)}), True

@@ -94,5 +94,5 @@ class QueueColumns:
         """A result row as a queue entry, with the time the promise runs out."""
         activity, hours = row.pop("activity_at"), self.follow_up.hours.get(row["grade"])
         promised = row["status"] == "open" and hours is not None
-        return QueueEntry(**{**row, "overdue": bool(row["overdue"]),
-                             "due_at": activity + dt.timedelta(hours=hours) if promised else None})
+        due = activity + dt.timedelta(hours=hours) if promised and hours is not None else None
+        return QueueEntry(**{**row, "overdue": bool(row["overdue"]), "due_at": due})

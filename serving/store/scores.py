@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect, Row
 
-from serving.store.database import LeadStore
+from serving.store.database import LeadStore, inserted_id
 from serving.store.driver_sql import DriverStatement
 from serving.store.errors import UnknownLead
 from serving.store.records import LeadHistory, ScoreRecord, StoredOutcome, StoredScore
@@ -108,7 +108,7 @@ def insert_scores(connection: Connection, records: Sequence[ScoreRecord]) -> lis
     rows = [score_row(record) for record in records]
     if connection.dialect.insert_executemany_returning_sort_by_parameter_order:
         return [int(i) for i in connection.scalars(INSERT_RETURNING, rows)]
-    return [int(connection.execute(lead_scores.insert(), row).inserted_primary_key[0]) for row in rows]
+    return [inserted_id(connection.execute(lead_scores.insert(), row)) for row in rows]
 
 
 def score_row(record: ScoreRecord) -> dict[str, Any]:

@@ -197,7 +197,7 @@ YAML_CALL = re.compile(r"\byaml\.(\w+)\(([^)]*)")
 
 
 def test_every_yaml_read_in_the_product_uses_a_safe_loader() -> None:
-    from models.agreement import _StrictLoader
+    from models.agreement.reader import _StrictLoader
 
     assert issubclass(_StrictLoader, yaml.SafeLoader)
     calls = [(path.relative_to(ROOT), name, args) for package in ("features", "models", "training", "serving", "cli")
