@@ -22,6 +22,7 @@ from tests.conftest import DEMO_AGREEMENT, DEMO_PROFILE, ROOT
 from training.job import TrainResult
 
 MakeSettings = Callable[..., Settings]
+FAST_FAILING_HTTP = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "2"}  # no retry storm
 
 
 @pytest.fixture(scope="session")

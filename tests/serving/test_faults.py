@@ -27,14 +27,13 @@ from models.pyfunc import ARTIFACT
 from models.registry import CHAMPION, Registry
 from serving.app import create_app
 from tests.conftest import DEMO_AGREEMENT, DEMO_PROFILE
-from tests.serving.conftest import MakeSettings, free_port, poll, start_uvicorn, stop
+from tests.serving.conftest import FAST_FAILING_HTTP, MakeSettings, free_port, poll, start_uvicorn, stop
 from tests.serving.store.conftest import UNREACHABLE as STORE_DOWN
 from tests.serving.store.conftest import pg_schema, postgres  # noqa: F401 - postgres is a fixture
 from training.job import TrainResult
 
 pytestmark = pytest.mark.slow
 T = TypeVar("T")
-FAST_FAILING_HTTP = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "2"}
 
 
 

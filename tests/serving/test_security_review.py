@@ -25,7 +25,7 @@ from serving.headers import HTML_HEADERS
 from serving.limits import BatchSlots
 from serving.store.errors import StoreConflict
 from tests.conftest import DEMO_AGREEMENT
-from tests.serving.conftest import MakeSettings
+from tests.serving.conftest import FAST_FAILING_HTTP, MakeSettings, free_port
 
 SCORING, ADMIN, SALES, MARKETING = "score-s", "admin-s", "sales-s", "marketing-s"
 KEYS = {"api_keys": SCORING, "admin_keys": ADMIN, "sales_keys": SALES, "marketing_keys": MARKETING}
@@ -108,11 +108,15 @@ def test_a_yaml_alias_bomb_is_refused_quickly_and_health_keeps_answering(api: Te
 
 
 def test_a_registry_password_never_reaches_ready_or_the_log(make_settings: MakeSettings, tmp_path: Path,
-                                                            caplog: pytest.LogCaptureFixture) -> None:
-    uri = f"postgresql+psycopg://mlflow:{SECRET}@127.0.0.1:1/mlflow"
+                                                            caplog: pytest.LogCaptureFixture,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in FAST_FAILING_HTTP.items():  # MLflow would retry a dead server for minutes
+        monkeypatch.setenv(name, value)
+    port = free_port()
+    uri = f"http://mlflow:{SECRET}@127.0.0.1:{port}"
     with pytest.raises(RegistryError) as refused:
         Registry(uri, "leadscore-demo").version_for("champion")
-    assert SECRET not in str(refused.value) and "mlflow:***@127.0.0.1:1" in str(refused.value)
+    assert SECRET not in str(refused.value) and f"mlflow:***@127.0.0.1:{port}" in str(refused.value)
     caplog.set_level(logging.INFO)
     app = create_app(make_settings(tracking_uri=uri, store_url=f"sqlite:///{tmp_path / 'leads.db'}"))
     with pytest.raises(RegistryError) as stopped, TestClient(app):
