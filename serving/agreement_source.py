@@ -30,15 +30,6 @@ class AgreementUnavailable(Exception):
 
 
 @dataclass(frozen=True)
-class Signature:
-    """One role's signature of the text in force."""
-
-    role: str
-    signer: str
-    signed_at: dt.datetime
-
-
-@dataclass(frozen=True)
 class InForce:
     """The compiled agreement in force and how it got there."""
 
@@ -46,7 +37,7 @@ class InForce:
     text: str  # exactly as signed (or seeded)
     origin: str  # proposal (signed by both roles) or seeded (the file on an empty store)
     activated_at: dt.datetime | None
-    signatures: tuple[Signature, ...]
+    signatures: tuple[AuditEvent, ...]  # the store's signed lines, oldest first
     cached: bool = False  # read from this replica's cache while the store cannot be reached
 
     @property
@@ -59,7 +50,7 @@ class InForce:
         return {"status": "signed" if self.origin == "proposal" else "seeded",
                 "note": None if self.origin == "proposal" else SEEDED_NOTE,
                 "activated_at": self.activated_at.isoformat() if self.activated_at else None,
-                "signatures": [{"role": s.role, "signer": s.signer, "signed_at": s.signed_at.isoformat()}
+                "signatures": [{"role": s.role, "signer": s.signer, "signed_at": s.at.isoformat()}
                                for s in self.signatures],
                 "sales": signed.get("sales"), "marketing": signed.get("marketing")}
 
@@ -107,16 +98,15 @@ class AgreementSource:
 
     def compile(self, proposal: Proposal, cached: bool = False) -> InForce:
         """A stored text compiled for this profile; its digest must be the one recorded."""
-        if hashlib.sha256(proposal.text.encode("utf-8")).hexdigest() != proposal.sha256:
-            raise AgreementUnavailable(f"agreement {proposal.version}: its text does not match its recorded "
-                                       "sha256; refused")
         try:
             agreement = parse_agreement(proposal.text, self.profile, f"agreement {proposal.version}")
         except AgreementError as exc:
             raise AgreementUnavailable(f"the agreement in force does not fit profile {self.profile.name!r}: "
                                        f"{exc}") from None
-        signatures = tuple(Signature(s.role or "", s.signer or "", s.at) for s in proposal.signatures)
-        return InForce(agreement, proposal.text, proposal.origin, proposal.activated_at, signatures, cached)
+        if agreement.sha256 != proposal.sha256:
+            raise AgreementUnavailable(f"agreement {proposal.version}: its text does not match its recorded "
+                                       "sha256; refused")
+        return InForce(agreement, proposal.text, proposal.origin, proposal.activated_at, proposal.signatures, cached)
 
     def file_problem(self, serving: InForce) -> str | None:
         """Why the configured file is not what is served, when it differs from the agreement in force."""

@@ -16,7 +16,7 @@ from features.profile import Profile
 from models.agreement import Agreement
 from models.scoring import Scorer
 from serving.agreement_source import InForce
-from serving.champion import ChampionHolder
+from serving.champion import ChampionHolder, utc_now
 from serving.limits import BatchSlots
 from serving.scorelog import ScoreLog
 from serving.security import API_KEY_HEADER, matches
@@ -26,10 +26,6 @@ from serving.store.database import LeadStore
 NO_CHAMPION = "no champion model is loaded: run `make train`, then wait for the reload or call /v1/admin/reload"
 Clock = Callable[[], dt.datetime]
 Key = Annotated[str | None, Depends(API_KEY_HEADER)]
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def current_settings(request: Request) -> Settings:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from features.profile import Profile
 from models.agreement import Agreement, AgreementError, parse_agreement
+from models.agreement.limits import MAX_BYTES
 from serving.champion import ChampionHolder
 from serving.deps import AdminKey, ClockDep, HolderDep, ProfileDep, ReaderKey, SigningRoles, Store
 from serving.errors import http_error, unprocessable
@@ -37,7 +38,6 @@ from serving.store.signoff import (
 )
 
 Role = Literal["sales", "marketing"]
-MAX_AGREEMENT_BYTES = 256 * 1024
 SHA256 = r"^[0-9a-f]{64}$"
 Version = Annotated[str, Path(min_length=1, max_length=100, pattern=NO_NUL,
                               description="The version, or the declared version, of a proposal.")]
@@ -138,8 +138,8 @@ def _store_error(exc: StoreError) -> HTTPException:
 
 def draft_of(data: bytes, profile: Profile) -> tuple[Draft, Agreement]:
     """A posted body as a validated draft; 413 or 422 naming the problem."""
-    if len(data) > MAX_AGREEMENT_BYTES:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"an agreement is at most {MAX_AGREEMENT_BYTES} bytes")
+    if len(data) > MAX_BYTES:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"an agreement is at most {MAX_BYTES} bytes")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

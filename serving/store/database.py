@@ -154,10 +154,15 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def lock_schema(connection: Connection) -> None:
     """Make replicas that start together migrate one after the other (the lock ends with the transaction)."""
+    serialise(connection, MIGRATION_LOCK)
+
+
+def serialise(connection: Connection, key: int) -> None:
+    """Hold `key` until the transaction ends, so writers across replicas take turns (PostgreSQL: an advisory
+    lock; SQLite: the database's write lock, taken before the first read)."""
     if connection.dialect.name == "postgresql":
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
     elif connection.dialect.name == "sqlite":
-        # the write lock before Alembic reads the version; the DDL then runs inside this one transaction
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

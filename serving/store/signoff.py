@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from serving.store.database import LeadStore
+from serving.store.database import LeadStore, serialise
 from serving.store.errors import StoreError
 from serving.store.tables import SIGN_ROLES, agreement_audit, agreement_proposals
 
@@ -177,10 +177,7 @@ def audit_trail(store: LeadStore) -> tuple[list[Proposal], list[AuditEvent]]:
 
 def lock_agreements(connection: Connection) -> None:
     """Serialise agreement writes across replicas until the transaction ends."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": AGREEMENT_LOCK})
-    elif connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock before the first read
+    serialise(connection, AGREEMENT_LOCK)
 
 
 def _insert(connection: Connection, draft: Draft, origin: str, now: dt.datetime) -> None:
