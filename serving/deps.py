@@ -93,7 +93,7 @@ AgreementDep = Annotated[Agreement, Depends(current_agreement)]
 # --- keys ---------------------------------------------------------------------------------------
 
 
-def _require(settings: Settings, key: str | None, allowed: list[str], refusal: str) -> None:
+def _require(key: str | None, allowed: list[str], refusal: str) -> None:
     if not key:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "an API key is required in the X-API-Key header",
                             headers={"WWW-Authenticate": "APIKey"})
@@ -104,19 +104,19 @@ def _require(settings: Settings, key: str | None, allowed: list[str], refusal: s
 def scoring_key(settings: SettingsDep, key: Key) -> None:
     """A scoring or admin key, once keys are configured."""
     if settings.keys_configured:
-        _require(settings, key, [*settings.api_keys, *settings.admin_keys], "this API key is not valid")
+        _require(key, [*settings.api_keys, *settings.admin_keys], "this API key is not valid")
 
 
 def admin_key(settings: SettingsDep, key: Key) -> None:
     """An admin key, once keys are configured."""
     if settings.keys_configured:
-        _require(settings, key, settings.admin_keys, "this key may not call admin routes")
+        _require(key, settings.admin_keys, "this key may not call admin routes")
 
 
 def agreement_reader(settings: SettingsDep, key: Key) -> None:
     """Admin, sales and marketing keys read proposals and the audit trail."""
     if settings.keys_configured:
-        _require(settings, key, [*settings.admin_keys, *settings.sales_keys, *settings.marketing_keys],
+        _require(key, [*settings.admin_keys, *settings.sales_keys, *settings.marketing_keys],
                  "proposals and the audit trail need an admin, sales or marketing key")
 
 
