@@ -135,6 +135,7 @@ class Feature(_Strict):
     actionable: bool = False
     monotone: Literal[-1, 0, 1] = 0
     allow_leaky: bool = False
+    values: dict[str, str] = Field(default_factory=dict)  # value labels sellers read: {code: label}
 
     @field_validator("display")
     @classmethod
@@ -151,6 +152,19 @@ class Feature(_Strict):
     @property
     def label(self) -> str:
         return self.display or self.name.replace("_", " ").capitalize()
+
+    def value_label(self, value: object) -> str:
+        """The words a seller reads for one of this feature's values: its label, else the code made readable."""
+        text = str(value)
+        return self.values.get(text) or readable_code(text)
+
+
+def readable_code(code: str) -> str:
+    """A raw code in words: 'cold_outbound' -> 'Cold outbound'; codes with capitals ('IT', 'Google') stay."""
+    if code != code.lower() or not any(c.isalpha() for c in code):
+        return code
+    words = re.sub(r"[_\-]+", " ", code).strip()
+    return words[:1].upper() + words[1:] if words else code
 
 
 class Attribute(_Strict):
