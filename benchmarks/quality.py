@@ -1,11 +1,10 @@
 """Quality benchmark: the production training path against peers on the same time split, per real history.
 
 For each profile: load the history, drop duplicate ids, split by time (the oldest 80 % of closed leads
-train, the newest 20 % is the holdout), screen features and fit the profile's model with exactly the
-functions `training/job.py` uses. The peers learn from the same rows (train and validation windows
-together, in time order) and the same features: logistic regression (the job's baseline: one-hot,
-scaling, C by time-ordered CV), scikit-learn HistGradientBoosting with defaults and LightGBM with
-defaults. Each gets ROC AUC with a bootstrap 95 % interval, PR AUC, Brier, ECE, log loss, top-decile lift,
+train, the newest 20 % is the holdout), screen features, choose and fit the model with exactly the
+functions `training/job.py` uses. The peers (benchmarks/peers.py) learn from the same rows (train and
+validation windows together, in time order) and the same features: what a user would pick instead.
+Each gets ROC AUC with a bootstrap 95 % interval, PR AUC, Brier, ECE, log loss, top-decile lift,
 fit seconds, and the ECE of the newest half of the holdout before and after recalibrating on its older
 half. Results are printed, written to reports/quality.md and logged to MLflow (one run per history,
 one nested run per model).
@@ -22,24 +21,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-import lightgbm as lgb
 import mlflow
 import numpy as np
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
-from sklearn.ensemble import HistGradientBoostingClassifier
 
-from features.encoder import FeatureEncoder
+from benchmarks.peers import peers
 from features.leakage import after_outcome_refusals, screen_features
 from features.profile import Feature, Profile, load_profile
 from features.source import load_history
 from models.tracking import tracking_uri, use_experiment
-from training.baseline import fit_baseline, predict_baseline
 from training.checks import deduplicate
+from training.choice import choose_model
 from training.evaluation import Metrics, base_rate_log_loss, bootstrap_auc_interval, evaluate, has_signal
-from training.job import TrainOptions, check_minimums, fit_estimator, recalibration_check, split_history
+from training.job import (
+    TrainOptions,
+    check_minimums,
+    fit_estimator,
+    recalibration_check,
+    split_history,
+    usable_features,
+)
 from training.split import TimeSplit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,7 +102,7 @@ def run_set(path: Path, console: Console) -> SetResult:
     refused = {r.feature for r in refusals}
     result = SetResult(profile, split, [f for f in profile.features if f.name not in refused],
                        [r.feature for r in refusals if r.feature in profile.feature_names])
-    contenders = {OURS: lambda: _ours(profile, refusals, split, options), **_peers(result.features, split)}
+    contenders = {OURS: lambda: _ours(profile, refusals, split, options), **peers(result.features, split)}
     for name, fit in contenders.items():
         console.print(f"  {profile.name}: {name}…", style="dim")
         result.models.append(_measure(name, fit, split.holdout.won, split.prior_win_rate()))
@@ -115,49 +118,14 @@ def _measure(name: str, fit: Callable[[], tuple[np.ndarray, str]], won: np.ndarr
 
 
 def _ours(profile: Profile, refusals: list[Any], split: TimeSplit, options: TrainOptions) -> tuple[np.ndarray, str]:
-    estimator = fit_estimator(profile, refusals, split, options)
-    detail = f"{estimator.kind}, {estimator.trees} trees"
+    features = usable_features(profile, refusals)
+    selection = choose_model(profile.training, features, split, options.budget)
+    estimator = fit_estimator(profile, refusals, split, options, selection)
+    detail = f"chosen {estimator.kind}, {estimator.trees} trees"
     if estimator.linear_c_ is not None:
         detail += f", C={estimator.linear_c_:g}"
-    detail += (", own log-odds (no calibrator)" if estimator.calibration == "none"
-               else f", calibrated on {estimator.calibrate_on}")
+    detail += f", {estimator.calibration} calibration; search {selection.seconds:.0f} s: {selection.reason}"
     return estimator.predict_proba(split.holdout.frame), detail
-
-
-def _peers(features: Sequence[Feature], split: TimeSplit) -> dict[str, Callable[[], tuple[np.ndarray, str]]]:
-    """Peers fitted on train + validation (the oldest 80 %), the rows the production path refits on."""
-    frame = pd.concat([split.train.frame, split.valid.frame], ignore_index=True)
-    won = np.concatenate([split.train.won, split.valid.won])
-    holdout = split.holdout.frame
-    return {
-        "logistic regression (baseline)": lambda: _logistic(features, frame, won, holdout),
-        "HistGradientBoosting (defaults)": lambda: _histgb(features, frame, won, holdout),
-        "LightGBM (defaults)": lambda: _lightgbm(features, frame, won, holdout),
-    }
-
-
-def _logistic(features: Sequence[Feature], frame: pd.DataFrame, won: np.ndarray,
-              holdout: pd.DataFrame) -> tuple[np.ndarray, str]:
-    pipeline = fit_baseline(features, frame, won)
-    return predict_baseline(pipeline, features, holdout), f"C={float(pipeline[-1].C_[0]):g}"
-
-
-def _histgb(features: Sequence[Feature], frame: pd.DataFrame, won: np.ndarray,
-            holdout: pd.DataFrame) -> tuple[np.ndarray, str]:
-    encoder = FeatureEncoder(features).fit(frame)
-    mask = [i in encoder.categorical_indices for i in range(len(encoder.names))]
-    model = HistGradientBoostingClassifier(categorical_features=mask, random_state=0)
-    model.fit(encoder.transform(frame), won)
-    return model.predict_proba(encoder.transform(holdout))[:, 1], f"{model.n_iter_} iterations"
-
-
-def _lightgbm(features: Sequence[Feature], frame: pd.DataFrame, won: np.ndarray,
-              holdout: pd.DataFrame) -> tuple[np.ndarray, str]:
-    encoder = FeatureEncoder(features).fit(frame)
-    data = lgb.Dataset(encoder.transform(frame), won, feature_name=encoder.names,
-                       categorical_feature=encoder.categorical_indices)
-    booster = lgb.train({"objective": "binary", "verbosity": -1, "seed": 0}, data)
-    return np.asarray(booster.predict(encoder.transform(holdout))), f"{booster.num_trees()} trees"
 
 
 # --- reporting ----------------------------------------------------------------------------------------

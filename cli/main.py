@@ -48,6 +48,8 @@ def train(
     holdout_from: Annotated[str | None, typer.Option(help="Holdout starts at this lead time instead.")] = None,
     agreement: Annotated[Path | None, typer.Option(help="Agreement whose grade thresholds band the report.")] = None,
     force: Annotated[bool, typer.Option(help="Promote to champion even if the gate says no (recorded).")] = False,
+    budget: Annotated[float | None, typer.Option(min=1, help="Seconds the model search may take; the model card "
+                                                 "lists the candidates it cut.")] = None,
 ) -> None:
     """Train on a profile's history, register the model, promote it through the gate."""
     from training.job import TrainOptions, run_training
@@ -56,7 +58,7 @@ def train(
     try:
         grades = _grades(agreement, profile) if agreement else None
         options = TrainOptions(profile=profile, data=data, holdout=holdout, holdout_from=holdout_from,
-                               grades=grades, force=force)
+                               grades=grades, force=force, budget=budget)
         result = run_training(options)
     except USER_ERRORS as exc:
         fail(str(exc))

@@ -201,22 +201,21 @@ class LeakageLimits(_Strict):
 
 
 # Set by the estimator itself; a profile that overrides them would silently change what the gate compares.
-RESERVED_PARAMS = frozenset({"objective", "seed", "num_threads", "monotone_constraints"})
-DEFAULT_LINEAR_C = (0.01, 0.1, 1.0, 10.0)
+RESERVED_PARAMS = frozenset({"objective", "seed", "num_threads", "monotone_constraints", "random_seed",
+                             "thread_count", "iterations"})
 
 
 class Training(_Strict):
-    """How the production path fits this source's model; the defaults are the plain LightGBM path."""
+    """An optional override of the model selection: whatever it names is fixed, the search chooses the rest.
 
-    model: Literal["trees", "linear", "hybrid"] = "trees"
-    params: dict[str, Any] = Field(default_factory=dict)  # LightGBM overrides (trees and hybrid)
-    linear_c: list[Annotated[float, Field(gt=0)]] = Field(
-        default_factory=lambda: list(DEFAULT_LINEAR_C), min_length=1)  # C chosen by time-ordered folds
-    refit: bool = True  # refit on train + validation once early stopping and C are chosen
-    # sigmoid (Platt) or isotonic; none keeps the model's own log-odds (P = sigmoid(margin)), for a linear or
-    # hybrid model refitted on log loss over every pre-holdout lead; unset: the training options' method.
-    calibration: Literal["sigmoid", "isotonic", "none"] | None = None
-    calibrate_on: Literal["valid", "cross_fit"] = "valid"  # cross_fit: out-of-fold margins of the refit model
+    Left empty, the training job chooses the family, its settings and the calibration out of time; the model
+    card reports any override as such.
+    """
+
+    model: Literal["prior", "linear", "trees", "hybrid", "catboost"] | None = None
+    params: dict[str, Any] = Field(default_factory=dict)  # the family's setting overrides (LightGBM or CatBoost)
+    decay: Annotated[float, Field(gt=0)] | None = None  # half-life of the training weights, as a share of the rows
+    calibration: Literal["sigmoid", "isotonic", "none", "shift"] | None = None
 
     @field_validator("params")
     @classmethod
@@ -227,12 +226,15 @@ class Training(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _cross_fit_refits(self) -> Training:
-        if self.calibrate_on == "cross_fit" and not self.refit:
-            raise ValueError("calibrate_on: cross_fit calibrates the refitted model, so it needs refit: true")
-        if self.calibrate_on == "cross_fit" and self.calibration == "none":
-            raise ValueError("calibration: none fits no calibrator, so there is nothing to calibrate_on: cross_fit")
+    def _params_need_a_model(self) -> Training:
+        if (self.params or self.decay is not None) and self.model is None:
+            raise ValueError("params and decay set a family's settings: name the family in 'model' too")
         return self
+
+    @property
+    def overrides(self) -> dict[str, Any]:
+        """What the profile fixes, for the model card."""
+        return {k: v for k, v in self.model_dump().items() if v not in (None, {})}
 
 
 class Profile(_Strict):

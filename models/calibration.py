@@ -9,9 +9,11 @@ import numpy as np
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
-# none: the model's own log-odds, for models fitted on log loss over every pre-holdout lead (linear, hybrid),
-# whose margin is already a probability; a refit on fewer or other leads would only add noise to it.
-CalibrationMethod = Literal["sigmoid", "isotonic", "none"]
+# none: the model's own log-odds, for models fitted on log loss whose margin is already a probability.
+# shift: the model's log-odds moved by one constant so that the newest slice's mean forecast is its win rate,
+# for histories whose base rate drifts while the ranking holds.
+CalibrationMethod = Literal["sigmoid", "isotonic", "none", "shift"]
+CALIBRATION_METHODS: tuple[CalibrationMethod, ...] = ("none", "shift", "sigmoid", "isotonic")
 
 
 class Calibrator(Protocol):
@@ -60,7 +62,7 @@ class IsotonicCalibrator:
         return self
 
     def __call__(self, margin: np.ndarray) -> np.ndarray:
-        return np.interp(margin, self.x, self.y)
+        return np.asarray(np.interp(margin, self.x, self.y), dtype="float64")
 
     def to_dict(self) -> dict[str, Any]:
         return {"method": "isotonic", "x": self.x.tolist(), "y": self.y.tolist()}
@@ -70,9 +72,24 @@ def fit_calibrator(method: CalibrationMethod, margin: np.ndarray, won: np.ndarra
     """Fit the named calibrator on out-of-time margins ("none": the identity on log-odds, nothing is fitted)."""
     if method == "none":
         return SigmoidCalibrator(1.0, 0.0)
+    if method == "shift":
+        return SigmoidCalibrator(1.0, base_rate_shift(margin, won))
     if method == "isotonic":
         return IsotonicCalibrator().fit(margin, won)
     return SigmoidCalibrator().fit(margin, won)
+
+
+def base_rate_shift(margin: np.ndarray, won: np.ndarray) -> float:
+    """The constant b for which sigmoid(margin + b) averages to the win rate (Newton steps on a convex loss)."""
+    rate = float(np.clip(np.mean(won), 1e-4, 1 - 1e-4))
+    shift = 0.0
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(margin + shift)))
+        step = (float(p.mean()) - rate) / max(float((p * (1 - p)).mean()), 1e-9)
+        shift -= step
+        if abs(step) < 1e-10:
+            break
+    return shift
 
 
 def calibrator_from_dict(state: Mapping[str, Any]) -> Calibrator:

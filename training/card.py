@@ -65,7 +65,7 @@ def build_card(profile: Profile, split: TimeSplit, estimator: PropensityEstimato
         "grade_bands": evaluation.grade_bands,
         "drift": evaluation.drift,
         "model": {"trees": estimator.trees, "calibration": estimator.calibration,
-                  "params": estimator.params, "seed": estimator.seed},
+                  "candidate": estimator.candidate.as_dict(), "seed": estimator.seed},
         "timings_seconds": timings,
     }
 

@@ -15,16 +15,18 @@ import numpy as np
 import pandas as pd
 
 from features.leakage import Refusal, after_outcome_refusals, screen_features
-from features.profile import Profile, load_profile
+from features.profile import Feature, Profile, load_profile
 from features.source import History, HistoryError, load_history
-from models.calibration import CalibrationMethod, fit_calibrator
+from models.calibration import fit_calibrator
 from models.propensity import ModelLoadError, PropensityEstimator
 from models.registry import CARD_FILE, CHALLENGER, CHAMPION, Registry, log_lead_model
+from models.selection import Selection
 from models.tracking import tracking_uri, use_experiment
 from training import plots
 from training.baseline import fit_baseline, predict_baseline
 from training.card import Evaluation, build_card
 from training.checks import DataChecks, deduplicate, label_shift
+from training.choice import choose_model
 from training.drift import drift_report
 from training.evaluation import (
     base_rate_log_loss,
@@ -55,8 +57,8 @@ class TrainOptions:
     holdout_from: str | None = None
     grades: Mapping[str, float] | None = None
     force: bool = False
-    calibration: CalibrationMethod = "sigmoid"
     tracking_uri: str | None = None
+    budget: float | None = None  # seconds the model search may take
 
 
 @dataclass(frozen=True)
@@ -83,14 +85,17 @@ def run_training(options: TrainOptions, steps: Steps | None = None) -> TrainResu
     refused = after_outcome_refusals(profile) + screen_features(
         profile, split.train.frame, split.train.won, split.holdout.frame, split.holdout.won)
     _report_refusals(steps, refused)
-    with steps.step("fit", f"Fitting the {profile.training.model} model with early stopping and calibration"):
-        estimator = fit_estimator(profile, refused, split, options)
+    with steps.step("choose", "Choosing the model family, settings and calibration on rolling origins"):
+        selection = choose_model(profile.training, usable_features(profile, refused), split, options.budget)
+    with steps.step("fit", f"Refitting {selection.candidate.name} with {selection.calibration} calibration"):
+        estimator = fit_estimator(profile, refused, split, options, selection)
     with steps.step("baseline", "Fitting the logistic-regression baseline"):
         baseline_p = baseline_predictions(estimator, split)
     with steps.step("evaluate", "Evaluating on the holdout"):
         evaluation, holdout_p = evaluate_models(estimator, split, baseline_p, options.grades or DEFAULT_GRADES)
     card = describe_model(build_card(profile, split, estimator, refused, evaluation, steps.timings, len(history.open)),
                           estimator, split.holdout.won, holdout_p)
+    card["selection"] = {**selection.as_dict(), "profile_overrides": profile.training.overrides}
     checks = report_checks(steps, label_shift(closed, checks), evaluation)
     card["data_checks"] = checks.as_dict()
     with steps.step("log", "Logging the run and registering the model in MLflow"):
@@ -134,16 +139,18 @@ def _report_refusals(steps: Steps, refused: list[Refusal]) -> None:
         steps.note(f"[yellow]refused[/yellow] {refusal.feature}: {refusal.reason}")
 
 
-def fit_estimator(profile: Profile, refused: list[Refusal], split: TimeSplit,
-                  options: TrainOptions) -> PropensityEstimator:
-    """The profile's model (LightGBM unless its `training` section says otherwise) on the features that passed
-    the guard; the profile's calibration method wins over the options'."""
+def usable_features(profile: Profile, refused: list[Refusal]) -> list[Feature]:
+    """The profile's features that passed the leakage guard."""
     names = {r.feature for r in refused}
-    features = [f for f in profile.features if f.name not in names]
-    spec = profile.training
-    estimator = PropensityEstimator(features, params=spec.params, calibration=spec.calibration or options.calibration,
-                                    kind=spec.model, linear_c=spec.linear_c, refit=spec.refit,
-                                    calibrate_on=spec.calibrate_on)
+    return [f for f in profile.features if f.name not in names]
+
+
+def fit_estimator(profile: Profile, refused: list[Refusal], split: TimeSplit, options: TrainOptions,
+                  selection: Selection | None = None) -> PropensityEstimator:
+    """The chosen candidate (chosen here unless given) refitted on the pre-holdout window and calibrated."""
+    features = usable_features(profile, refused)
+    selection = selection or choose_model(profile.training, features, split, options.budget)
+    estimator = PropensityEstimator(features, selection.candidate, calibration=selection.calibration)
     return estimator.fit(split.train.frame, split.train.won, split.valid.frame, split.valid.won)
 
 
@@ -174,8 +181,7 @@ def evaluate_models(estimator: PropensityEstimator, split: TimeSplit, baseline_p
 def describe_model(card: dict[str, Any], estimator: PropensityEstimator, won: np.ndarray,
                    p: np.ndarray) -> dict[str, Any]:
     """The card with the model's kind and the recalibration check added."""
-    card["model"].update({"kind": estimator.kind, "refit": estimator.refit, "linear_c": estimator.linear_c_,
-                          "calibrate_on": estimator.calibrate_on})
+    card["model"].update({"kind": estimator.kind, "linear_c": estimator.linear_c_})
     card["recalibration"] = recalibration_check(won, p)
     return card
 
@@ -226,9 +232,8 @@ def _params(profile: Profile, estimator: PropensityEstimator, split: TimeSplit,
     return {"profile": profile.name, "features": len(estimator.features), "trees": estimator.trees,
             "calibration": estimator.calibration, "holdout": options.holdout_from or options.holdout,
             "rows_train": len(split.train.won), "rows_valid": len(split.valid.won),
-            "rows_holdout": len(split.holdout.won), "seed": estimator.seed, "model": estimator.kind,
-            "refit": estimator.refit, "linear_c": estimator.linear_c_,
-            **(estimator.booster_.params if estimator.booster_ is not None else {})}
+            "rows_holdout": len(split.holdout.won), "seed": estimator.seed, "model": estimator.kind[:500],
+            "family": estimator.candidate.family, "linear_c": estimator.linear_c_}
 
 
 def _metrics(card: dict[str, Any]) -> dict[str, float]:

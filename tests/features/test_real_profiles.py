@@ -164,9 +164,9 @@ def test_value_maps_may_name_numbers_and_a_yaml_on_key_is_the_join_column(tmp_pa
 @pytest.mark.parametrize(("training", "message"), [
     ({"model": "forest"}, "training.model"),
     ({"params": {"seed": 3}}, "set by the estimator"),
-    ({"linear_c": [0]}, "greater than 0"),
-    ({"refit": False, "calibrate_on": "cross_fit"}, "needs refit: true"),
-    ({"calibration": "none", "calibrate_on": "cross_fit"}, "nothing to calibrate_on"),
+    ({"model": "trees", "decay": 0}, "greater than 0"),
+    ({"params": {"num_leaves": 4}}, "name the family in 'model' too"),
+    ({"linear_c": [0.1]}, "training.linear_c"),
     ({"calibration": "platt"}, "training.calibration"),
 ])
 def test_a_bad_training_section_is_refused(tmp_path: Path, training: dict[str, Any], message: str) -> None:

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from features.source import load_history
+from models.families import Candidate, Recipe
 from models.propensity import ModelLoadError, PropensityEstimator
 from models.registry import CHAMPION, Registry
 from tests.conftest import DEMO_PROFILE
@@ -80,7 +81,7 @@ def test_contributions_sum_to_the_margin(estimator: PropensityEstimator, leads: 
 
 @pytest.mark.parametrize(("damage", "message"), [
     ("delete_state", "No such file"),
-    ("garble_booster", "LightGBMError|booster"),
+    ("garble_parts", "LightGBMError|CatBoostError"),
     ("bad_json", "JSONDecodeError"),
 ])
 def test_a_damaged_model_folder_is_refused(estimator: PropensityEstimator, tmp_path: Path, damage: str,
@@ -88,8 +89,11 @@ def test_a_damaged_model_folder_is_refused(estimator: PropensityEstimator, tmp_p
     folder = estimator.save(tmp_path / "model")
     if damage == "delete_state":
         (folder / "state.json").unlink()
-    elif damage == "garble_booster":
-        (folder / "booster.txt").write_text("tree\nnot a model\n")
+    elif damage == "garble_parts":
+        parts = [p for p in folder.iterdir() if p.suffix in (".txt", ".cbm")]
+        assert parts, "the demo model has trees"
+        for part in parts:
+            part.write_text("tree\nnot a model\n")
     else:
         (folder / "state.json").write_text("{not json")
     with pytest.raises(ModelLoadError, match=message):
@@ -114,8 +118,8 @@ def test_calibration_none_keeps_the_refitted_models_own_log_odds(tmp_path: Path)
     margin = 0.4 * frame["visits"] - 2.0 + np.where(frame["source"] == "referral", 1.0, 0.0)
     won = (rng.random(3000) < 1 / (1 + np.exp(-margin))).to_numpy(dtype=float)
     features = [Feature(name="visits", kind=FeatureKind.numeric), Feature(name="source", kind=FeatureKind.categorical)]
-    estimator = PropensityEstimator(features, kind="hybrid", calibration="none", linear_c=[1.0],
-                                    params={"num_leaves": 4, "min_data_in_leaf": 100}, max_rounds=50)
+    recipe = Recipe("hybrid", (("num_leaves", 4), ("min_data_in_leaf", 100)), c_grid=(1.0,))
+    estimator = PropensityEstimator(features, Candidate.of(recipe), calibration="none")
     estimator.fit(frame.iloc[:2400], won[:2400], frame.iloc[2400:], won[2400:])
     x = estimator.encoder_.transform(frame)
     p = estimator.predict_proba(frame)

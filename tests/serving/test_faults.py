@@ -22,7 +22,6 @@ from fastapi.testclient import TestClient
 
 from benchmarks.load import copy_store
 from features.profile import Profile
-from models.propensity import BOOSTER_FILE, STATE_FILE
 from models.pyfunc import ARTIFACT
 from models.registry import CHAMPION, Registry
 from serving.app import create_app
@@ -131,8 +130,9 @@ def register_renamed_copy(registry: Registry, version: str, folder: Path, old: s
     source = registry.client.get_model_version_download_uri(registry.name, version)
     local = Path(mlflow.artifacts.download_artifacts(artifact_uri=source, dst_path=str(folder),
                                                      tracking_uri=registry.tracking_uri))
-    for name in (STATE_FILE, BOOSTER_FILE):
-        path = local / "artifacts" / ARTIFACT / name
+    for path in (local / "artifacts" / ARTIFACT).iterdir():
+        if path.suffix not in (".json", ".txt"):
+            continue  # a CatBoost part reads columns by position, not by name
         path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
     return str(registry.client.create_model_version(registry.name, source=local.as_uri()).version)
 

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from features.demo import write_demo
 from features.profile import Profile
-from models.propensity import BOOSTER_FILE
+from models.propensity import STATE_FILE
 from models.pyfunc import ARTIFACT
 from models.registry import CHAMPION, Registry
 from serving.app import create_app
@@ -127,11 +127,11 @@ def test_a_new_champion_swaps_in_while_requests_run(store: Store, example: dict[
 
 
 def register_broken_copy(registry: Registry, version: str, folder: Path) -> str:
-    """Register a copy of a version's artifacts whose booster file is garbage; returns the new version."""
+    """Register a copy of a version's artifacts whose model state is garbage; returns the new version."""
     source = registry.client.get_model_version_download_uri(registry.name, version)
     local = Path(mlflow.artifacts.download_artifacts(artifact_uri=source, dst_path=str(folder),
                                                      tracking_uri=registry.tracking_uri))
-    (local / "artifacts" / ARTIFACT / BOOSTER_FILE).write_text("this is not a LightGBM model\n", encoding="utf-8")
+    (local / "artifacts" / ARTIFACT / STATE_FILE).write_text("this is not a model\n", encoding="utf-8")
     return str(registry.client.create_model_version(registry.name, source=local.as_uri()).version)
 
 

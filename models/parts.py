@@ -1,0 +1,224 @@
+"""Model parts: the fitted pieces whose weighted margins add up to a propensity model's log-odds.
+
+Every part answers the same three questions on an encoded matrix: its margin, its per-field contributions
+(last column the bias, each row summing to the margin) and its saved state. A linear model is one part,
+trees another, the hybrid both (trees boosted from the linear margin), a blend the parts of two models
+weighted; so every family explains itself the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import catboost
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+from features.encoder import FeatureEncoder
+from features.profile import FeatureKind
+from models.booster_predict import raw_margins, tree_contributions
+
+
+class Part(Protocol):
+    """A fitted piece of a model."""
+
+    kind: str
+
+    def margin(self, x: np.ndarray) -> np.ndarray: ...
+
+    def contributions(self, x: np.ndarray) -> np.ndarray: ...
+
+    def save(self, folder: Path, stem: str) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Block:
+    """How one encoded feature enters the linear model: one-hot codes or a scaled number, plus a missing flag."""
+
+    categories: int  # 0 for a number; else one column per category code
+    center: float = 0.0
+    scale: float = 1.0
+
+    @classmethod
+    def learn(cls, values: np.ndarray, categories: int) -> Block:
+        """Centre and scale a number on its training values (a missing number sits at the centre)."""
+        present = values[~np.isnan(values)]
+        if categories or not len(present):
+            return cls(categories)
+        scale = float(present.std())
+        return cls(0, float(present.mean()), scale if scale > 0 else 1.0)
+
+    @property
+    def width(self) -> int:
+        return (self.categories or 1) + 1
+
+    def expand(self, values: np.ndarray) -> np.ndarray:
+        """The block's design columns for encoded values."""
+        missing = np.isnan(values)
+        if not self.categories:
+            return np.column_stack([np.where(missing, 0.0, (values - self.center) / self.scale), missing])
+        out = np.zeros((len(values), self.width))
+        codes = np.where(missing, 0, values).astype(int)
+        out[np.arange(len(values)), codes] = ~missing
+        out[:, -1] = missing
+        return out
+
+
+class LinearPart:
+    """Regularised logistic regression on encoded leads, kept as plain numbers (JSON, no pickle).
+
+    A field's contribution is its coefficients times its centred design columns, so the contributions of a
+    row plus the bias (last column) sum to its margin, as TreeSHAP's do.
+    """
+
+    kind = "linear"
+
+    def __init__(self, blocks: Sequence[Block], c: float, coef: np.ndarray, intercept: float,
+                 mean: np.ndarray) -> None:
+        self.blocks, self.c = list(blocks), c
+        self.coef, self.intercept, self.mean = coef, intercept, mean
+        if len(coef) != sum(b.width for b in self.blocks) or len(mean) != len(coef):
+            raise ValueError(f"linear part: {len(coef)} coefficients do not fit its {len(self.blocks)} fields")
+
+    @classmethod
+    def fit(cls, encoder: FeatureEncoder, x: np.ndarray, won: np.ndarray, weight: np.ndarray | None,
+            c: float) -> LinearPart:
+        """Fit with inverse regularisation strength `c` (L2)."""
+        blocks = [Block.learn(x[:, i], len(col.categories) if col.kind is FeatureKind.categorical else 0)
+                  for i, col in enumerate(encoder.columns_)]
+        design = _design(blocks, x)
+        # Newton-Cholesky suits many rows and few design columns, and is an order of magnitude faster than lbfgs.
+        model = LogisticRegression(C=c, solver="newton-cholesky", max_iter=200).fit(design, won, sample_weight=weight)
+        return cls(blocks, c, model.coef_[0].astype("float64"), float(model.intercept_[0]), design.mean(axis=0))
+
+    def margin(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(_design(self.blocks, x) @ self.coef + self.intercept)
+
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        weighted = (_design(self.blocks, x) - self.mean) * self.coef
+        ends = np.cumsum([0] + [block.width for block in self.blocks])
+        fields = [weighted[:, a:b].sum(axis=1) for a, b in zip(ends[:-1], ends[1:], strict=True)]
+        bias = np.full(len(x), self.intercept + float(self.mean @ self.coef))
+        return np.column_stack([*fields, bias])
+
+    def save(self, folder: Path, stem: str) -> dict[str, Any]:
+        return {"kind": self.kind, "c": self.c, "intercept": self.intercept, "coef": self.coef.tolist(),
+                "mean": self.mean.tolist(), "blocks": [[b.categories, b.center, b.scale] for b in self.blocks]}
+
+    @classmethod
+    def load(cls, state: Mapping[str, Any]) -> LinearPart:
+        return cls([Block(int(k), float(m), float(s)) for k, m, s in state["blocks"]], float(state["c"]),
+                   np.asarray(state["coef"], dtype="float64"), float(state["intercept"]),
+                   np.asarray(state["mean"], dtype="float64"))
+
+
+def _design(blocks: Sequence[Block], x: np.ndarray) -> np.ndarray:
+    return np.hstack([block.expand(x[:, i]) for i, block in enumerate(blocks)])
+
+
+class ConstantPart:
+    """The prior: every lead at the same log-odds; no field contributes."""
+
+    kind = "constant"
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def margin(self, x: np.ndarray) -> np.ndarray:
+        return np.full(len(x), self.value)
+
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(x), x.shape[1] + 1))
+        out[:, -1] = self.value
+        return out
+
+    def save(self, folder: Path, stem: str) -> dict[str, Any]:
+        return {"kind": self.kind, "value": self.value}
+
+
+class TreePart:
+    """LightGBM trees (TreeSHAP contributions), saved in LightGBM's own text format."""
+
+    kind = "trees"
+
+    def __init__(self, booster: lgb.Booster) -> None:
+        self.booster = booster
+
+    @property
+    def trees(self) -> int:
+        return int(self.booster.best_iteration or self.booster.num_trees())
+
+    def margin(self, x: np.ndarray) -> np.ndarray:
+        return raw_margins(self.booster, x)
+
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        return tree_contributions(self.booster, x)
+
+    def save(self, folder: Path, stem: str) -> dict[str, Any]:
+        file = f"{stem}.txt"
+        self.booster.save_model(str(folder / file), num_iteration=self.booster.best_iteration or None)
+        return {"kind": self.kind, "file": file}
+
+
+class CatBoostPart:
+    """CatBoost's symmetric trees with ordered target statistics for categoricals, saved as CatBoost's .cbm."""
+
+    kind = "catboost"
+
+    def __init__(self, model: catboost.CatBoostClassifier, categorical: Sequence[int]) -> None:
+        self.model, self.categorical = model, list(categorical)
+
+    @property
+    def trees(self) -> int:
+        return int(self.model.tree_count_)
+
+    def frame(self, x: np.ndarray) -> pd.DataFrame:
+        """CatBoost reads categories as whole numbers: a missing code becomes its own level, -1."""
+        frame = pd.DataFrame(x)
+        for i in self.categorical:
+            frame[i] = np.where(np.isnan(x[:, i]), -1, x[:, i]).astype(np.int64)
+        return frame
+
+    def margin(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self.model.predict(self.frame(x), prediction_type="RawFormulaVal"), dtype="float64")
+
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        pool = catboost.Pool(self.frame(x), cat_features=self.categorical)
+        return np.asarray(self.model.get_feature_importance(pool, type="ShapValues"), dtype="float64")
+
+    def save(self, folder: Path, stem: str) -> dict[str, Any]:
+        file = f"{stem}.cbm"
+        self.model.save_model(str(folder / file))
+        return {"kind": self.kind, "file": file, "categorical": self.categorical}
+
+
+def load_part(folder: Path, state: Mapping[str, Any]) -> Part:
+    """Rebuild a saved part from its state and files."""
+    kind = state["kind"]
+    if kind == "linear":
+        return LinearPart.load(state)
+    if kind == "constant":
+        return ConstantPart(float(state["value"]))
+    if kind == "trees":
+        return TreePart(lgb.Booster(model_file=str(folder / state["file"])))
+    if kind == "catboost":
+        model = catboost.CatBoostClassifier()
+        model.load_model(str(folder / state["file"]))
+        return CatBoostPart(model, [int(i) for i in state["categorical"]])
+    raise ValueError(f"model part kind {kind!r} is unknown")
+
+
+def part_width(part: Part) -> int | None:
+    """How many encoded fields a part reads, where it records it."""
+    if isinstance(part, LinearPart):
+        return len(part.blocks)
+    if isinstance(part, TreePart):
+        return int(part.booster.num_feature())
+    if isinstance(part, CatBoostPart):
+        return len(part.model.feature_names_)
+    return None
