@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.table import Table
 
@@ -15,6 +17,7 @@ def print_result(result: TrainResult, console: Console | None = None) -> None:
     """Model vs baseline vs champion on the holdout, then the decision."""
     console = console or Console()
     card = result.card
+    print_selection(card.get("selection"), console)
     table = Table(title=f"{card['registered_model']} version {result.version}: holdout figures")
     table.add_column("metric")
     for column in ("model", "logistic baseline", "champion (same holdout)"):
@@ -28,6 +31,25 @@ def print_result(result: TrainResult, console: Console | None = None) -> None:
         console.print(f"refused feature {refusal['feature']}: {refusal['reason']}")
     alias = "@champion" if result.decision.promote else "@challenger"
     console.print(f"[bold]decision:[/bold] version {result.version} -> {alias}: {result.decision.reason}")
+
+
+def print_selection(selection: dict[str, Any] | None, console: Console, shown: int = 5) -> None:
+    """The best candidates of the out-of-time search, the choice and what the budget cut."""
+    if not selection:
+        return
+    table = Table(title="model search on rolling origins (pre-holdout window; lower log loss is better)")
+    for column in ("candidate", "calibration", "mean log loss", "mean ROC AUC", "search s"):
+        table.add_column(column, justify="left" if column in ("candidate", "calibration") else "right")
+    for row in sorted(selection["candidates"], key=lambda r: r["mean_log_loss"])[:shown]:
+        table.add_row(row["candidate"], row["calibration"], f"{row['mean_log_loss']:.4f}",
+                      f"{row['mean_roc_auc']:.4f}", f"{row['search_seconds']:.1f}")
+    console.print(table)
+    console.print(f"chosen: {selection['chosen']['name']} with {selection['calibration']} calibration: "
+                  f"{selection['reason']}")
+    if selection["profile_overrides"]:
+        console.print(f"profile override: {selection['profile_overrides']}")
+    if selection["cut_by_budget"]:
+        console.print(f"cut by the time budget: {', '.join(selection['cut_by_budget'])}")
 
 
 def _fig(value: float) -> str:
