@@ -1,4 +1,4 @@
-"""Request and response schemas of the lead routes: a lead's history, outcomes, the seller queue."""
+"""Request and response schemas of the lead routes: a lead's history, outcomes, activities, the seller queue."""
 
 from __future__ import annotations
 
@@ -6,14 +6,80 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from serving.schemas import NO_NUL, LeadId, ReasonOut
 from serving.store.changes import GradeChange, explain_change
-from serving.store.records import LeadPage, NewOutcome, QueueEntry, StoredOutcome, StoredScore
+from serving.store.records import (
+    ActivityKind,
+    ActivityResult,
+    LeadPage,
+    NewActivity,
+    NewOutcome,
+    QueueEntry,
+    StoredActivity,
+    StoredOutcome,
+    StoredScore,
+)
 
 MAX_COMMENT = 2000
 Comment = Annotated[str, StringConstraints(max_length=MAX_COMMENT, strip_whitespace=True, pattern=NO_NUL)]
+Seller = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True, pattern=NO_NUL)]
+
+
+class ActivityIn(BaseModel):
+    """A call, e-mail, meeting or note about a lead."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"kind": "call", "result": "reached", "by": "Ana Silva", "note": "Wants a quote for 40 seats."}]})
+
+    kind: ActivityKind
+    result: ActivityResult | None = Field(None, description="call: reached, no_answer, left_message; email: "
+                                                            "reached, bounced; meeting: reached; note: none.")
+    at: AwareDatetime | None = Field(None, description="When it happened, with a time zone (default: now).")
+    by: Seller | None = Field(None, description="Who made the contact.")
+    note: Comment | None = None
+
+    def to_record(self, lead_id: str, now: dt.datetime) -> NewActivity:
+        at = (self.at or now).astimezone(dt.UTC)
+        return NewActivity(lead_id=lead_id, kind=self.kind, result=self.result, at=at, by=self.by, note=self.note)
+
+
+class LeadActivityIn(ActivityIn):
+    """An activity in a backfill, naming its lead."""
+
+    lead_id: LeadId
+
+
+class ActivityBatchIn(BaseModel):
+    """Activities a CRM backfills, recorded all or none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    activities: list[LeadActivityIn] = Field(min_length=1)
+
+
+class ActivityOut(BaseModel):
+    activity_id: int
+    lead_id: str
+    kind: str
+    result: str | None
+    at: dt.datetime
+    by: str | None
+    note: str | None
+    contact: bool = Field(description="Counts as contact for the follow-up promise (not a note, not a bounce).")
+    recorded_at: dt.datetime
+
+    @classmethod
+    def of(cls, activity: StoredActivity) -> ActivityOut:
+        values = {k: v for k, v in vars(activity).items() if k != "id"}
+        return cls(activity_id=activity.id, contact=activity.contact, **values)
+
+
+class ActivityBatchOut(BaseModel):
+    created: int = Field(description="Activities recorded by this call.")
+    repeated: int = Field(description="Activities the store already held (the same content posted before).")
+    activities: list[ActivityOut] = Field(description="In the order posted.")
 
 
 class OutcomeIn(BaseModel):
@@ -192,4 +258,5 @@ class LeadOut(BaseModel):
     latest: StoredScoreOut
     history: list[StoredScoreOut] = Field(description="Scores newest first, the latest included.")
     outcomes: list[OutcomeOut] = Field(description="Outcomes newest first.")
+    activities: list[ActivityOut] = Field(description="Calls, e-mails, meetings and notes, oldest first.")
     change: GradeChangeOut | None = Field(description="Between the two latest scores; null after only one score.")
