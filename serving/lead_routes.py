@@ -16,6 +16,7 @@ from serving.lead_schemas import (
     ActivityBatchOut,
     ActivityIn,
     ActivityOut,
+    ClockFilters,
     ConflictOut,
     GradeChangeOut,
     LeadOut,
@@ -49,6 +50,8 @@ def lead_out(history: LeadHistory, entry: QueueEntry, labels: dict[str, str], li
     scores = history.scores
     change = GradeChangeOut.of(grade_change(scores[1], scores[0]), labels) if len(scores) > 1 else None
     return LeadOut(lead_id=history.lead_id, status=entry.status, overdue=entry.overdue, due_at=entry.due_at,
+                   handover_at=entry.handover_at, first_contact_at=entry.first_contact_at,
+                   last_contact_at=entry.last_contact_at,
                    first_scored_at=history.first_scored_at, latest=StoredScoreOut.of(history.latest),
                    history=[StoredScoreOut.of(score) for score in scores[:limit]],
                    outcomes=[OutcomeOut.of(outcome) for outcome in history.outcomes], change=change,
@@ -116,6 +119,7 @@ def build_lead_router() -> APIRouter:
     @router.get("/v1/leads", response_model=LeadPageOut, responses=ERRORS, dependencies=[ScoringKey],
                 summary="The seller queue: open leads by grade then probability, with overdue flags")
     def queue(store: Store, agreement: AgreementDep, clock: ClockDep,
+              clock_filters: Annotated[ClockFilters, Query()],
               status_: Annotated[Literal["open", "recycled", "won", "lost", "any"], Query(alias="status")] = "open",
               overdue: bool | None = None, grade: str | None = None,
               source: Annotated[str | None, Query(pattern=NO_NUL)] = None,
@@ -126,7 +130,7 @@ def build_lead_router() -> APIRouter:
                 "loc": ["query", "grade"], "type": "value_error",
                 "msg": f"grade {grade!r} is not one of the agreed grades {', '.join(agreement.letters)}"}])
         query = LeadQuery(status=None if status_ == "any" else status_, overdue=overdue, grade=grade, source=source,
-                          limit=limit, offset=offset)
+                          limit=limit, offset=offset, **clock_filters.model_dump())
         try:
             return LeadPageOut.of(list_leads(store, query, follow_up(agreement), clock()))
         except StoreError as exc:

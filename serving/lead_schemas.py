@@ -206,13 +206,27 @@ class GradeChangeOut(BaseModel):
             inputs_changed=change.inputs_changed, fields=fields, why=explain_change(change, labels))
 
 
+class ClockFilters(BaseModel):
+    """The queue's follow-up filters (unset means any)."""
+
+    contacted: bool | None = Field(None, description="Ever contacted (a call, e-mail or meeting, not a bounce).")
+    handed_over: bool | None = Field(None, description="Ever scored at a grade with a follow-up promise.")
+    handed_over_since: AwareDatetime | None = Field(None, description="Handed over at or after this time.")
+    handed_over_before: AwareDatetime | None = Field(None, description="Handed over before this time.")
+    last_contact_before: AwareDatetime | None = Field(None, description="Last contacted before this time.")
+
+
 class QueueEntryOut(BaseModel):
     """A lead in the seller queue."""
 
     lead_id: str
     status: Literal["open", "recycled", "won", "lost"]
-    overdue: bool
-    due_at: dt.datetime | None = Field(description="When the agreed follow-up promise runs out (open leads).")
+    overdue: bool = Field(description="Open, not contacted since the clock started, and the promised hours passed.")
+    due_at: dt.datetime | None = Field(description="When the agreed follow-up promise runs out (open leads not "
+                                                   "contacted yet since the clock started).")
+    handover_at: dt.datetime | None = Field(description="The first score at a grade with a follow-up promise.")
+    first_contact_at: dt.datetime | None = Field(description="The first call, e-mail or meeting (not a bounce).")
+    last_contact_at: dt.datetime | None
     grade: str
     label: str
     model_grade: str
@@ -254,6 +268,9 @@ class LeadOut(BaseModel):
     status: Literal["open", "recycled", "won", "lost"]
     overdue: bool
     due_at: dt.datetime | None
+    handover_at: dt.datetime | None
+    first_contact_at: dt.datetime | None
+    last_contact_at: dt.datetime | None
     first_scored_at: dt.datetime
     latest: StoredScoreOut
     history: list[StoredScoreOut] = Field(description="Scores newest first, the latest included.")

@@ -154,6 +154,11 @@ class LeadQuery:
     grade: str | None = None
     source: str | None = None
     lead_id: str | None = None
+    contacted: bool | None = None  # ever contacted
+    handed_over: bool | None = None
+    handed_over_since: dt.datetime | None = None
+    handed_over_before: dt.datetime | None = None
+    last_contact_before: dt.datetime | None = None
     limit: int = 50
     offset: int = 0
 
@@ -165,7 +170,11 @@ class QueueEntry:
     lead_id: str
     status: Status
     overdue: bool
-    due_at: dt.datetime | None  # when the follow-up promise runs out; None for a grade without one
+    # when the follow-up promise runs out; None for a grade without one, and once the lead was contacted
+    due_at: dt.datetime | None
+    handover_at: dt.datetime | None  # first score at a grade with a promise; None if never handed over
+    first_contact_at: dt.datetime | None
+    last_contact_at: dt.datetime | None
     grade: str
     label: str
     model_grade: str

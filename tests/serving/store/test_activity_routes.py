@@ -92,3 +92,25 @@ def test_a_crm_backfills_in_batch_all_or_none(api: TestClient, example: dict[str
     assert [a["result"] for a in api.get(f"/v1/leads/{one}").json()["activities"]] == ["no_answer", "reached"]
     bad = api.post("/v1/activities/batch", json={"activities": [batch[0], {**batch[1], "result": "left_message"}]})
     assert bad.json()["detail"][0]["loc"] == ["body", "activities", 1, "result"]
+
+
+def test_the_queue_carries_the_follow_up_clock_and_filters_on_it(api: TestClient, example: dict[str, Any]) -> None:
+    source = f"src-{uuid.uuid4().hex[:8]}"
+    called, waiting = (scored_lead(api, {**example, "lead_source": source}) for _ in range(2))
+    api.post(f"/v1/leads/{called}/activities", json={"kind": "call", "result": "reached"})
+    page = {e["lead_id"]: e for e in api.get("/v1/leads", params={"source": source}).json()["leads"]}
+    assert page[called]["first_contact_at"] == page[called]["last_contact_at"] is not None
+    assert page[called]["due_at"] is None and page[waiting]["due_at"] is not None
+    assert page[waiting]["handover_at"] == page[waiting]["first_scored_at"]  # the example is graded with a promise
+    lead = api.get(f"/v1/leads/{called}").json()
+    assert (lead["first_contact_at"], lead["handover_at"]) == (page[called]["first_contact_at"],
+                                                               page[called]["handover_at"])
+
+    def listed(**params: Any) -> list[str]:
+        return [e["lead_id"] for e in api.get("/v1/leads", params={"source": source, **params}).json()["leads"]]
+
+    assert listed(contacted=True) == [called] and listed(contacted=False) == [waiting]
+    assert listed(last_contact_before="2000-01-01T00:00:00Z") == []
+    assert sorted(listed(handed_over=True, handed_over_since="2000-01-01T00:00:00Z")) == sorted([called, waiting])
+    bad = api.get("/v1/leads", params={"handed_over_since": "yesterday"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "handed_over_since"]
