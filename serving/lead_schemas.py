@@ -14,6 +14,7 @@ from serving.store.records import (
     ActivityKind,
     ActivityResult,
     LeadPage,
+    LostReason,
     NewActivity,
     NewOutcome,
     QueueEntry,
@@ -96,6 +97,8 @@ class OutcomeIn(BaseModel):
     call_back_on: dt.date | None = Field(None, description="Recycled: the day to call back (in the future).")
     score_was_wrong: bool | None = Field(None, description="The seller's verdict that the grade was wrong.")
     comment: Comment | None = None
+    lost_reason: LostReason | None = Field(None, description="Lost: why (price, no_budget, timing, competitor, "
+                                                             "no_need, no_response, other).")
 
     def to_record(self) -> NewOutcome:
         return NewOutcome(**self.model_dump())
@@ -109,6 +112,7 @@ class OutcomeOut(BaseModel):
     call_back_on: dt.date | None
     score_was_wrong: bool | None
     comment: str | None
+    lost_reason: str | None = None
     recorded_at: dt.datetime
     score_id: int | None = Field(description="The lead's latest score when the outcome was recorded.")
 

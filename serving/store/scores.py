@@ -16,6 +16,7 @@ from serving.store.activities import lead_activities_of
 from serving.store.database import CHUNK, LeadStore, inserted_id
 from serving.store.driver_sql import DriverStatement
 from serving.store.errors import UnknownLead
+from serving.store.feedback import lead_feedback_of
 from serving.store.records import LeadHistory, ScoreRecord, StoredOutcome, StoredScore
 from serving.store.tables import UtcDateTime, lead_outcomes, lead_scores, leads
 
@@ -125,8 +126,8 @@ def move_latest(connection: Connection, records: Sequence[ScoreRecord], ids: Seq
 
 
 def lead_history(store: LeadStore, lead_id: str, limit: int = 20) -> LeadHistory:
-    """A lead's newest `limit` scores and all its outcomes, newest first, and its activities oldest first;
-    UnknownLead if never scored."""
+    """A lead's newest `limit` scores and all its outcomes, newest first, and its activities and score feedback
+    oldest first; UnknownLead if never scored."""
     with store.transaction() as connection:
         first = connection.scalar(sa.select(leads.c.first_scored_at).where(leads.c.lead_id == lead_id))
         if first is None:
@@ -138,7 +139,8 @@ def lead_history(store: LeadStore, lead_id: str, limit: int = 20) -> LeadHistory
             sa.select(lead_outcomes).where(lead_outcomes.c.lead_id == lead_id)
             .order_by(lead_outcomes.c.recorded_at.desc(), lead_outcomes.c.id.desc()))
         return LeadHistory(lead_id, first, [stored_score(row) for row in scores],
-                           [stored_outcome(row) for row in outcomes], lead_activities_of(connection, lead_id))
+                           [stored_outcome(row) for row in outcomes], lead_activities_of(connection, lead_id),
+                           lead_feedback_of(connection, lead_id))
 
 
 def stored_score(row: Row[Any]) -> StoredScore:
