@@ -16,12 +16,13 @@ from cli.console import err, fail
 from features.profile import Profile, ProfileError, load_profile
 from features.source import HistoryError, load_history
 from models.agreement import AgreementError, load_agreement
-from models.funnel import FunnelError, build_funnel, funnel_from_history
-from models.impact import Impact, WonDeals, compare_agreements
 from models.propensity import ModelLoadError
 from models.registry import CHAMPION, LeadModel, Registry, RegistryError
-from models.report_html import percent, write_report
 from models.tracking import tracking_uri
+from reports.charts import percent
+from reports.funnel import FunnelError, build_funnel, funnel_from_history
+from reports.funnel_page import write_report
+from reports.impact import Impact, WonDeals, compare_agreements
 
 USER_ERRORS = (ProfileError, HistoryError, AgreementError, FunnelError, ModelLoadError, RegistryError,
                ValueError, OSError)

@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BeforeValidator
 
 from models.agreement import Agreement
-from models.funnel import Funnel, FunnelError, build_funnel
-from models.report_html import render_report
+from reports.funnel import Funnel, FunnelError, build_funnel
+from reports.funnel_page import render_report
 from serving.deps import AgreementDep, ScoringKey, Store
 from serving.errors import http_error
 from serving.schemas import ERRORS
