@@ -132,7 +132,7 @@ def report(
     data: Annotated[Path | None, typer.Option(help="History file instead of the profile's source.")] = None,
     start: Annotated[str | None, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Day after the period (YYYY-MM-DD).")] = None,
-    out: Annotated[Path, typer.Option(help="Folder for funnel.json and funnel.html.")] = Path("reports"),
+    out: Annotated[Path, typer.Option(help="Folder for funnel.json and funnel.html.")] = Path("data/reports"),
     source: Annotated[str, typer.Option(help="'store': what the service scored and the outcomes sellers posted; "
                                          "'history': the profile's history scored by the champion; 'auto': the "
                                          "store once it holds scored leads, else the history.")] = "auto",

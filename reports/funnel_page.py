@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reports.charts import LEADS, WON, figure, percent, percent_axis, rendered
+from reports.charts import LEADS, WON, figure, percent_axis, rendered
 from reports.funnel import Funnel, Outcomes
 from reports.render import report_template
 
