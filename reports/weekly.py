@@ -181,7 +181,7 @@ class WeeklyFigures:
         weeks = window.weeks()
         rows = []
         for rule in self.agreement.rules:
-            caught = leads[leads["rules"].map(lambda fired, rule_id=rule.id: rule_id in fired)]
+            caught = leads[leads["rules"].map(lambda fired, rule_id=rule.id: rule_id in fired).astype(bool)]
             won, lost = int((caught["outcome"] == "won").sum()), int((caught["outcome"] == "lost").sum())
             weekly = [int(Window(week, week + dt.timedelta(weeks=1)).holds(caught["first_scored_at"]).sum())
                       for week in weeks]
