@@ -53,6 +53,7 @@ benchmark-quality: $(STAMP)
 # closed-loop report from the lead store, into data/reports/.
 report: $(STAMP) $(DEMO_DATA)
 	$(BIN)/leadscore report --profile $(PROFILE) --agreement $(AGREEMENT) --out data/reports
+	$(BIN)/leadscore weekly --profile $(PROFILE) --agreement $(AGREEMENT) --out data/reports
 
 clean:
 	rm -rf data/demo data/reports mlflow.db mlartifacts

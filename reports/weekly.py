@@ -56,10 +56,10 @@ class Window:
 
 
 def windows(end: dt.date, weeks: int) -> tuple[Window, Window]:
-    """The `weeks` whole weeks (Monday first) up to the Monday on or after `end`, and as many weeks before."""
+    """The `weeks` whole weeks (Monday first) whose last is the week holding `end`, and as many weeks before."""
     if not 1 <= weeks <= 52:
         raise ValueError(f"weeks must be 1..52, got {weeks}")
-    monday = end + dt.timedelta(days=(7 - end.weekday()) % 7)
+    monday = end + dt.timedelta(days=7 - end.weekday())
     stop = dt.datetime.combine(monday, dt.time(), tzinfo=dt.UTC)
     start = stop - dt.timedelta(weeks=weeks)
     return Window(start, stop), Window(start - dt.timedelta(weeks=weeks), start)
@@ -124,7 +124,8 @@ class WeeklyFigures:
         handed = self.leads[window.holds(self.leads["handover_at"])].set_index("lead_id")
         first = self.first_contact.reindex(handed.index)
         hours = (first["at"] - handed["handover_at"]).dt.total_seconds() / 3600
-        promised = handed["handover_grade"].map(lambda grade: self.agreement.follow_up_hours.get(grade))
+        promised = pd.Series([self.agreement.follow_up_hours.get(grade) for grade in handed["handover_grade"]],
+                             index=handed.index, dtype="float64")
         table = pd.DataFrame({"grade": handed["handover_grade"], "hours": hours, "in_time": hours <= promised,
                               "never_open": first["at"].isna() & handed["outcome"].isna(),
                               "seller": first["by"].fillna(NO_SELLER)})
