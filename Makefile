@@ -49,9 +49,11 @@ bench-load: $(STAMP)
 benchmark-quality: $(STAMP)
 	$(BIN)/python -m benchmarks.quality
 
-# Marketing report from the demo history and the @champion (run `make train` first).
+# Marketing report from the demo history and the @champion (run `make train` first), and the weekly
+# closed-loop report from the lead store, into data/reports/.
 report: $(STAMP) $(DEMO_DATA)
-	$(BIN)/leadscore report --profile $(PROFILE) --agreement $(AGREEMENT) --out reports
+	$(BIN)/leadscore report --profile $(PROFILE) --agreement $(AGREEMENT) --out data/reports
+	$(BIN)/leadscore weekly --profile $(PROFILE) --agreement $(AGREEMENT) --out data/reports
 
 clean:
-	rm -rf data/demo mlflow.db mlartifacts reports
+	rm -rf data/demo data/reports mlflow.db mlartifacts

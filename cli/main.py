@@ -12,6 +12,7 @@ import typer
 
 from cli.console import err, fail
 from cli.reports import agreement_impact, report
+from cli.weekly import weekly
 from features.profile import FeatureKind, Profile, ProfileError, load_profile
 from features.source import HistoryError
 from features.values import EPOCH
@@ -172,3 +173,4 @@ def _score_row(item: Score) -> dict[str, object]:
 # The closed-loop commands live in cli/reports.py.
 app.command("agreement-impact")(agreement_impact)
 app.command("report")(report)
+app.command("weekly")(weekly)

@@ -16,12 +16,13 @@ from cli.console import err, fail
 from features.profile import Profile, ProfileError, load_profile
 from features.source import HistoryError, load_history
 from models.agreement import AgreementError, load_agreement
-from models.funnel import FunnelError, build_funnel, funnel_from_history
-from models.impact import Impact, WonDeals, compare_agreements
 from models.propensity import ModelLoadError
 from models.registry import CHAMPION, LeadModel, Registry, RegistryError
-from models.report_html import percent, write_report
 from models.tracking import tracking_uri
+from reports.charts import percent
+from reports.funnel import FunnelError, build_funnel, funnel_from_history
+from reports.funnel_page import write_report
+from reports.impact import Impact, WonDeals, compare_agreements
 
 USER_ERRORS = (ProfileError, HistoryError, AgreementError, FunnelError, ModelLoadError, RegistryError,
                ValueError, OSError)
@@ -131,7 +132,7 @@ def report(
     data: Annotated[Path | None, typer.Option(help="History file instead of the profile's source.")] = None,
     start: Annotated[str | None, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Day after the period (YYYY-MM-DD).")] = None,
-    out: Annotated[Path, typer.Option(help="Folder for funnel.json and funnel.html.")] = Path("reports"),
+    out: Annotated[Path, typer.Option(help="Folder for funnel.json and funnel.html.")] = Path("data/reports"),
     source: Annotated[str, typer.Option(help="'store': what the service scored and the outcomes sellers posted; "
                                          "'history': the profile's history scored by the champion; 'auto': the "
                                          "store once it holds scored leads, else the history.")] = "auto",

@@ -6,7 +6,7 @@ import logging
 
 from fastapi import HTTPException, status
 
-from serving.store.errors import InvalidOutcome, StoreConflict, StoreError, StoreUnavailable, UnknownLead
+from serving.store.errors import InvalidRecord, StoreConflict, StoreError, StoreUnavailable, UnknownLead
 
 log = logging.getLogger("leadscore.errors")
 
@@ -18,7 +18,7 @@ def http_error(exc: StoreError) -> HTTPException:
     """A store exception as the HTTP error it means."""
     if isinstance(exc, UnknownLead):
         return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
-    if isinstance(exc, InvalidOutcome):
+    if isinstance(exc, InvalidRecord):
         return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                              [{"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}])
     if isinstance(exc, StoreConflict):
@@ -31,7 +31,7 @@ def http_error(exc: StoreError) -> HTTPException:
                          headers={"Retry-After": RETRY_AFTER})
 
 
-def unprocessable(message: str, loc: tuple[str, ...] = ("body",)) -> HTTPException:
+def unprocessable(message: str, loc: tuple[str | int, ...] = ("body",)) -> HTTPException:
     """A 422 in FastAPI's shape for a problem found after the body was parsed."""
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                          [{"loc": list(loc), "msg": message, "type": "value_error"}])

@@ -1,4 +1,4 @@
-"""HTTP routes of the lead store: outcomes in, a lead's history out, the seller queue."""
+"""HTTP routes of the lead store: outcomes and activities in, a lead's history out, the seller queue."""
 
 from __future__ import annotations
 
@@ -9,9 +9,14 @@ from fastapi.responses import JSONResponse
 
 from features.profile import Profile
 from models.agreement import Agreement
-from serving.deps import AgreementDep, ClockDep, ProfileDep, ScoringKey, Store
-from serving.errors import http_error
+from serving.deps import AgreementDep, ClockDep, ProfileDep, ScoringKey, SettingsDep, Store
+from serving.errors import http_error, unprocessable
 from serving.lead_schemas import (
+    ActivityBatchIn,
+    ActivityBatchOut,
+    ActivityIn,
+    ActivityOut,
+    ClockFilters,
     ConflictOut,
     GradeChangeOut,
     LeadOut,
@@ -21,11 +26,12 @@ from serving.lead_schemas import (
     StoredScoreOut,
 )
 from serving.schemas import BAD_BODY, ERRORS, NO_NUL
+from serving.store.activities import check_activity, record_activities, record_activity
 from serving.store.changes import grade_change
-from serving.store.errors import OutcomeConflict, StoreError
+from serving.store.errors import InvalidRecord, OutcomeConflict, StoreError, UnknownLead
 from serving.store.outcomes import record_outcome
 from serving.store.queue import MAX_LIMIT, MAX_OFFSET, list_leads
-from serving.store.records import FollowUp, LeadHistory, LeadQuery, QueueEntry
+from serving.store.records import FollowUp, LeadHistory, LeadQuery, NewActivity, QueueEntry
 from serving.store.scores import lead_history
 
 
@@ -44,9 +50,12 @@ def lead_out(history: LeadHistory, entry: QueueEntry, labels: dict[str, str], li
     scores = history.scores
     change = GradeChangeOut.of(grade_change(scores[1], scores[0]), labels) if len(scores) > 1 else None
     return LeadOut(lead_id=history.lead_id, status=entry.status, overdue=entry.overdue, due_at=entry.due_at,
+                   handover_at=entry.handover_at, first_contact_at=entry.first_contact_at,
+                   last_contact_at=entry.last_contact_at,
                    first_scored_at=history.first_scored_at, latest=StoredScoreOut.of(history.latest),
                    history=[StoredScoreOut.of(score) for score in scores[:limit]],
-                   outcomes=[OutcomeOut.of(outcome) for outcome in history.outcomes], change=change)
+                   outcomes=[OutcomeOut.of(outcome) for outcome in history.outcomes], change=change,
+                   activities=[ActivityOut.of(activity) for activity in history.activities])
 
 
 def build_lead_router() -> APIRouter:
@@ -69,9 +78,48 @@ def build_lead_router() -> APIRouter:
             response.status_code = status.HTTP_200_OK
         return OutcomeOut.of(stored)
 
+    @router.post("/v1/leads/{lead_id:path}/activities", response_model=ActivityOut, status_code=201,
+                 dependencies=[ScoringKey], summary="Log a call, e-mail, meeting or note about a lead",
+                 responses={**ERRORS, **BAD_BODY, 200: {"model": ActivityOut, "description": "Already recorded"}})
+    def activity(body: ActivityIn, response: Response, store: Store, clock: ClockDep,
+                 lead_id: Annotated[str, Path(min_length=1, max_length=200, pattern=NO_NUL)]) -> ActivityOut:
+        now = clock()
+        try:
+            stored, created = record_activity(store, body.to_record(lead_id, now), now)
+        except StoreError as exc:
+            raise http_error(exc) from None
+        if not created:
+            response.status_code = status.HTTP_200_OK
+        return ActivityOut.of(stored)
+
+    @router.post("/v1/activities/batch", response_model=ActivityBatchOut, dependencies=[ScoringKey],
+                 summary="Backfill activities from a CRM, all or none", responses={**ERRORS, **BAD_BODY})
+    def activity_batch(body: ActivityBatchIn, store: Store, clock: ClockDep, settings: SettingsDep,
+                       ) -> ActivityBatchOut:
+        if len(body.activities) > settings.max_batch:
+            raise unprocessable(f"{len(body.activities)} activities; at most {settings.max_batch} a call "
+                                "(LEADSCORE_MAX_BATCH)", ("body", "activities"))
+        now = clock()
+        records = [item.to_record(item.lead_id, now) for item in body.activities]
+        for position, record in enumerate(records):
+            try:
+                check_activity(record, now)
+            except InvalidRecord as exc:
+                raise unprocessable(exc.message, ("body", "activities", position, exc.field)) from None
+        try:
+            recorded = record_activities(store, records, now)
+        except UnknownLead as exc:
+            raise unprocessable(str(exc), ("body", "activities", _position(records, exc.lead_id), "lead_id")) from None
+        except StoreError as exc:
+            raise http_error(exc) from None
+        created = sum(new for _, new in recorded)
+        return ActivityBatchOut(created=created, repeated=len(recorded) - created,
+                                activities=[ActivityOut.of(stored) for stored, _ in recorded])
+
     @router.get("/v1/leads", response_model=LeadPageOut, responses=ERRORS, dependencies=[ScoringKey],
                 summary="The seller queue: open leads by grade then probability, with overdue flags")
     def queue(store: Store, agreement: AgreementDep, clock: ClockDep,
+              clock_filters: Annotated[ClockFilters, Query()],
               status_: Annotated[Literal["open", "recycled", "won", "lost", "any"], Query(alias="status")] = "open",
               overdue: bool | None = None, grade: str | None = None,
               source: Annotated[str | None, Query(pattern=NO_NUL)] = None,
@@ -82,7 +130,7 @@ def build_lead_router() -> APIRouter:
                 "loc": ["query", "grade"], "type": "value_error",
                 "msg": f"grade {grade!r} is not one of the agreed grades {', '.join(agreement.letters)}"}])
         query = LeadQuery(status=None if status_ == "any" else status_, overdue=overdue, grade=grade, source=source,
-                          limit=limit, offset=offset)
+                          limit=limit, offset=offset, **clock_filters.model_dump())
         try:
             return LeadPageOut.of(list_leads(store, query, follow_up(agreement), clock()))
         except StoreError as exc:
@@ -103,3 +151,7 @@ def build_lead_router() -> APIRouter:
         return lead_out(found, entry, field_labels(profile), history)
 
     return router
+
+
+def _position(records: list[NewActivity], lead_id: str) -> int:
+    return next(i for i, record in enumerate(records) if record.lead_id == lead_id)

@@ -1,4 +1,4 @@
-"""Request and response schemas of the lead routes: a lead's history, outcomes, the seller queue."""
+"""Request and response schemas of the lead routes: a lead's history, outcomes, activities, the seller queue."""
 
 from __future__ import annotations
 
@@ -6,14 +6,81 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from serving.schemas import NO_NUL, LeadId, ReasonOut
 from serving.store.changes import GradeChange, explain_change
-from serving.store.records import LeadPage, NewOutcome, QueueEntry, StoredOutcome, StoredScore
+from serving.store.records import (
+    ActivityKind,
+    ActivityResult,
+    LeadPage,
+    LostReason,
+    NewActivity,
+    NewOutcome,
+    QueueEntry,
+    StoredActivity,
+    StoredOutcome,
+    StoredScore,
+)
 
 MAX_COMMENT = 2000
 Comment = Annotated[str, StringConstraints(max_length=MAX_COMMENT, strip_whitespace=True, pattern=NO_NUL)]
+Seller = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True, pattern=NO_NUL)]
+
+
+class ActivityIn(BaseModel):
+    """A call, e-mail, meeting or note about a lead."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"kind": "call", "result": "reached", "by": "Ana Silva", "note": "Wants a quote for 40 seats."}]})
+
+    kind: ActivityKind
+    result: ActivityResult | None = Field(None, description="call: reached, no_answer, left_message; email: "
+                                                            "reached, bounced; meeting: reached; note: none.")
+    at: AwareDatetime | None = Field(None, description="When it happened, with a time zone (default: now).")
+    by: Seller | None = Field(None, description="Who made the contact.")
+    note: Comment | None = None
+
+    def to_record(self, lead_id: str, now: dt.datetime) -> NewActivity:
+        at = (self.at or now).astimezone(dt.UTC)
+        return NewActivity(lead_id=lead_id, kind=self.kind, result=self.result, at=at, by=self.by, note=self.note)
+
+
+class LeadActivityIn(ActivityIn):
+    """An activity in a backfill, naming its lead."""
+
+    lead_id: LeadId
+
+
+class ActivityBatchIn(BaseModel):
+    """Activities a CRM backfills, recorded all or none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    activities: list[LeadActivityIn] = Field(min_length=1)
+
+
+class ActivityOut(BaseModel):
+    activity_id: int
+    lead_id: str
+    kind: str
+    result: str | None
+    at: dt.datetime
+    by: str | None
+    note: str | None
+    contact: bool = Field(description="Counts as contact for the follow-up promise (not a note, not a bounce).")
+    recorded_at: dt.datetime
+
+    @classmethod
+    def of(cls, activity: StoredActivity) -> ActivityOut:
+        values = {k: v for k, v in vars(activity).items() if k != "id"}
+        return cls(activity_id=activity.id, contact=activity.contact, **values)
+
+
+class ActivityBatchOut(BaseModel):
+    created: int = Field(description="Activities recorded by this call.")
+    repeated: int = Field(description="Activities the store already held (the same content posted before).")
+    activities: list[ActivityOut] = Field(description="In the order posted.")
 
 
 class OutcomeIn(BaseModel):
@@ -30,6 +97,8 @@ class OutcomeIn(BaseModel):
     call_back_on: dt.date | None = Field(None, description="Recycled: the day to call back (in the future).")
     score_was_wrong: bool | None = Field(None, description="The seller's verdict that the grade was wrong.")
     comment: Comment | None = None
+    lost_reason: LostReason | None = Field(None, description="Lost: why (price, no_budget, timing, competitor, "
+                                                             "no_need, no_response, other).")
 
     def to_record(self) -> NewOutcome:
         return NewOutcome(**self.model_dump())
@@ -43,6 +112,7 @@ class OutcomeOut(BaseModel):
     call_back_on: dt.date | None
     score_was_wrong: bool | None
     comment: str | None
+    lost_reason: str | None = None
     recorded_at: dt.datetime
     score_id: int | None = Field(description="The lead's latest score when the outcome was recorded.")
 
@@ -140,13 +210,27 @@ class GradeChangeOut(BaseModel):
             inputs_changed=change.inputs_changed, fields=fields, why=explain_change(change, labels))
 
 
+class ClockFilters(BaseModel):
+    """The queue's follow-up filters (unset means any)."""
+
+    contacted: bool | None = Field(None, description="Ever contacted (a call, e-mail or meeting, not a bounce).")
+    handed_over: bool | None = Field(None, description="Ever scored at a grade with a follow-up promise.")
+    handed_over_since: AwareDatetime | None = Field(None, description="Handed over at or after this time.")
+    handed_over_before: AwareDatetime | None = Field(None, description="Handed over before this time.")
+    last_contact_before: AwareDatetime | None = Field(None, description="Last contacted before this time.")
+
+
 class QueueEntryOut(BaseModel):
     """A lead in the seller queue."""
 
     lead_id: str
     status: Literal["open", "recycled", "won", "lost"]
-    overdue: bool
-    due_at: dt.datetime | None = Field(description="When the agreed follow-up promise runs out (open leads).")
+    overdue: bool = Field(description="Open, not contacted since the clock started, and the promised hours passed.")
+    due_at: dt.datetime | None = Field(description="When the agreed follow-up promise runs out (open leads not "
+                                                   "contacted yet since the clock started).")
+    handover_at: dt.datetime | None = Field(description="The first score at a grade with a follow-up promise.")
+    first_contact_at: dt.datetime | None = Field(description="The first call, e-mail or meeting (not a bounce).")
+    last_contact_at: dt.datetime | None
     grade: str
     label: str
     model_grade: str
@@ -188,8 +272,12 @@ class LeadOut(BaseModel):
     status: Literal["open", "recycled", "won", "lost"]
     overdue: bool
     due_at: dt.datetime | None
+    handover_at: dt.datetime | None
+    first_contact_at: dt.datetime | None
+    last_contact_at: dt.datetime | None
     first_scored_at: dt.datetime
     latest: StoredScoreOut
     history: list[StoredScoreOut] = Field(description="Scores newest first, the latest included.")
     outcomes: list[OutcomeOut] = Field(description="Outcomes newest first.")
+    activities: list[ActivityOut] = Field(description="Calls, e-mails, meetings and notes, oldest first.")
     change: GradeChangeOut | None = Field(description="Between the two latest scores; null after only one score.")

@@ -16,7 +16,15 @@ from serving.pages.text import Driver, FollowUpState, Grade, RuleLine, drivers, 
 from serving.store.changes import explain_change, grade_change
 from serving.store.database import LeadStore
 from serving.store.queue import list_leads
-from serving.store.records import FollowUp, LeadHistory, LeadQuery, StoredOutcome, StoredScore
+from serving.store.records import (
+    FollowUp,
+    LeadHistory,
+    LeadQuery,
+    StoredActivity,
+    StoredFeedback,
+    StoredOutcome,
+    StoredScore,
+)
 from serving.store.scores import lead_history
 
 HISTORY = 20
@@ -73,7 +81,14 @@ class LeadView:
     change: list[str]
     history: list[HistoryLine]
     outcomes: list[StoredOutcome]
+    activities: list[StoredActivity]
+    feedback: list[StoredFeedback]
     fields: list[tuple[str, str | bool | int | float]]
+
+    @property
+    def closed(self) -> bool:
+        """Won or lost: no outcome can be recorded any more."""
+        return self.status in ("won", "lost")
 
 
 def lead_view(store: LeadStore, context: LeadContext, lead_id: str, now: dt.datetime) -> LeadView:
@@ -92,7 +107,8 @@ def lead_view(store: LeadStore, context: LeadContext, lead_id: str, now: dt.date
         agreement_note=agreement_note(agreement, latest), drivers=drivers(latest.reasons),
         missing=missing(profile, latest), contact=contact(profile, latest), help=help_for(context.scorer, latest),
         change=change(found, field_labels(profile)), history=[history_line(agreement, s) for s in found.scores],
-        outcomes=found.outcomes, fields=field_values(profile, latest))
+        outcomes=found.outcomes, activities=found.activities, feedback=found.feedback,
+        fields=field_values(profile, latest))
 
 
 def history_line(agreement: Agreement, score: StoredScore) -> HistoryLine:

@@ -59,16 +59,18 @@ class FollowUpState:
 
 
 def follow_up_state(entry: QueueEntry, now: dt.datetime) -> FollowUpState:
-    """'Overdue by 2 d 3 h', 'Due in 5 h', no promise, or the lead's outcome."""
+    """'Not contacted yet · due in 2 h', 'Last contact 3 d ago', no promise, or the lead's outcome."""
     if entry.status == "recycled":
         return FollowUpState(False, f"Recycled to marketing: call back on {when(entry.call_back_on)}")
     if entry.status != "open":
         return FollowUpState(False, entry.status.capitalize())
+    contacted = None if entry.last_contact_at is None else f"Last contact {span(now - entry.last_contact_at)} ago"
     if entry.due_at is None:
-        return FollowUpState(False, "No follow-up promise for this grade")
+        return FollowUpState(False, contacted or "No follow-up promise for this grade")
+    first = contacted or "Not contacted yet"
     if entry.overdue:
-        return FollowUpState(True, f"Overdue by {span(now - entry.due_at)}")
-    return FollowUpState(False, f"Due in {span(entry.due_at - now)}")
+        return FollowUpState(True, f"{first} · overdue by {span(now - entry.due_at)}")
+    return FollowUpState(False, f"{first} · due in {span(entry.due_at - now)}")
 
 
 def grade(agreement: Agreement, letter: str, label: str, disqualified: bool = False) -> Grade:

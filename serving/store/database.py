@@ -29,6 +29,7 @@ log = logging.getLogger("leadscore.store")
 MIGRATIONS = "serving.store:migrations"  # a package resource: works from any folder and when installed
 MIGRATION_LOCK = 0x1EAD5C0  # PostgreSQL advisory lock: replicas starting together migrate one at a time
 BUSY_SECONDS = 10.0
+CHUNK = 1000  # ids per IN (...) list, well under every backend's bound-parameter limit
 SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON")
 _MIGRATING = threading.Lock()
 

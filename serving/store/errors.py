@@ -37,13 +37,21 @@ class OutcomeConflict(StoreError):
         self.existing = existing
 
 
-class InvalidOutcome(StoreError, ValueError):
-    """An outcome whose values do not fit together (a date on the wrong side of today, a missing date)."""
+class InvalidRecord(StoreError, ValueError):
+    """A record whose values do not fit together; names the field that is wrong."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class InvalidOutcome(InvalidRecord):
+    """An outcome whose values do not fit together (a date on the wrong side of today, a missing date)."""
+
+
+class InvalidActivity(InvalidRecord):
+    """An activity whose values do not fit together (a result its kind cannot have, a time in the future)."""
 
 
 class StoreConflict(StoreError):

@@ -1,4 +1,4 @@
-"""The lead store as the scored-lead table `models.funnel.build_funnel` reads: one row per lead.
+"""The lead store as the scored-lead table `reports.funnel.build_funnel` reads: one row per lead.
 
 Each lead's latest score (leads.latest_score_id) joined with its newest outcome (leads.latest_outcome_id),
 so a lead recycled and later won counts as won. The breakdown columns come from the score's stored
@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from models.funnel import COLUMNS
+from reports.funnel import COLUMNS
 from serving.store.database import LeadStore
 from serving.store.tables import lead_outcomes, lead_scores, leads
 

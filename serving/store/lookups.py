@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from serving.store.database import LeadStore
+from serving.store.database import CHUNK, LeadStore
 from serving.store.records import StoredScore
-from serving.store.scores import CHUNK, stored_score
+from serving.store.scores import stored_score
 from serving.store.tables import lead_scores, leads
 
 

@@ -21,7 +21,7 @@ FINAL_KEY = "final"
 # anywhere on Earth is neither refused as future (closed_on) nor as past (call_back_on).
 AHEAD = dt.timedelta(hours=14)
 BEHIND = dt.timedelta(hours=12)
-COMPARED = ("outcome", "closed_on", "call_back_on", "score_was_wrong", "comment")
+COMPARED = ("outcome", "closed_on", "call_back_on", "score_was_wrong", "comment", "lost_reason")
 
 
 def record_outcome(store: LeadStore, new: NewOutcome, now: dt.datetime) -> tuple[StoredOutcome, bool]:
@@ -38,6 +38,9 @@ def record_outcome(store: LeadStore, new: NewOutcome, now: dt.datetime) -> tuple
 def check_outcome(new: NewOutcome, now: dt.datetime) -> None:
     """Refuse dates on the wrong side of today and dates that do not belong to the outcome."""
     today = now.astimezone(dt.UTC)
+    if new.lost_reason is not None and new.outcome != "lost":
+        raise InvalidOutcome("lost_reason", f"only a lost deal has a lost reason; outcome {new.outcome!r} got "
+                                            f"{new.lost_reason!r}")
     if new.final:
         if new.call_back_on is not None:
             raise InvalidOutcome("call_back_on", f"only a recycled lead gets a call-back date; outcome "
@@ -105,5 +108,6 @@ def _row(new: NewOutcome, now: dt.datetime, score_id: int | None) -> dict[str, A
                     if new.call_back_on is not None else None)
     return {"lead_id": new.lead_id, "outcome": new.outcome, "dedupe_key": dedupe_key(new),
             "closed_on": new.closed_on, "call_back_on": new.call_back_on, "call_back_at": call_back_at,
-            "score_was_wrong": new.score_was_wrong, "comment": new.comment, "recorded_at": now,
+            "score_was_wrong": new.score_was_wrong, "comment": new.comment, "lost_reason": new.lost_reason,
+            "recorded_at": now,
             "score_id": score_id}

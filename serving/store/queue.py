@@ -1,10 +1,13 @@
 """The seller queue: each lead's latest score and newest outcome, its status, and the follow-up promise.
 
 Status comes from the newest outcome: none is `open`; won and lost are final; a recycled lead is
-`recycled` (marketing nurtures it) until its call-back date, then `open` again. An open lead is
-overdue when its last activity (its latest score, or the call-back date of a recycled lead come back)
-is older than the hours the agreement promises for its grade; a re-score is activity and restarts
-the clock. Grades without a promise are never overdue.
+`recycled` (marketing nurtures it) until its call-back date, then `open` again.
+
+The follow-up clock runs from the handover (the lead's first score at a grade the agreement promises
+follow-up hours for) to the first contact after it; a recycled lead that came back starts the clock again at
+its call-back date. An open lead is overdue when it was not contacted since the clock started and the hours
+promised for its current grade have passed. A re-score does not restart the clock; grades without a promise
+are never overdue.
 """
 
 from __future__ import annotations
@@ -45,23 +48,26 @@ class QueueColumns:
         self.follow_up = follow_up
         self.now = now.astimezone(dt.UTC)
         self.score, self.outcome = lead_scores.alias("s"), lead_outcomes.alias("o")
+        self.handover = handovers(follow_up)
         at = sa.literal(self.now, UtcDateTime())
         came_back = sa.and_(self.outcome.c.outcome == "recycled", self.outcome.c.call_back_at <= at)
         self.status = sa.case((self.outcome.c.id.is_(None), "open"), (came_back, "open"),
                               else_=self.outcome.c.outcome)
-        self.activity = sa.case(
-            (sa.and_(came_back, self.outcome.c.call_back_at > leads.c.latest_scored_at), self.outcome.c.call_back_at),
-            else_=leads.c.latest_scored_at)
-        self.overdue = sa.and_(self.status == "open", self._late())
+        handover_at = self.handover.c.handover_at
+        self.clock = sa.case((sa.and_(came_back, self.outcome.c.call_back_at > handover_at),
+                              self.outcome.c.call_back_at), else_=handover_at)
+        self.contacted = sa.and_(leads.c.last_contact_at.is_not(None), leads.c.last_contact_at >= self.clock)
+        self.overdue = sa.and_(self.status == "open", self.clock.is_not(None), sa.not_(self.contacted), self._late())
 
     def _late(self) -> ColumnElement[bool]:
-        promised = [sa.and_(self.score.c.grade == grade, self.activity < self.now - dt.timedelta(hours=hours))
+        promised = [sa.and_(self.score.c.grade == grade, self.clock < self.now - dt.timedelta(hours=hours))
                     for grade, hours in self.follow_up.hours.items()]
         return sa.or_(*promised) if promised else sa.false()
 
     def joined(self) -> sa.FromClause:
         return (leads.join(self.score, self.score.c.id == leads.c.latest_score_id)
-                .outerjoin(self.outcome, self.outcome.c.id == leads.c.latest_outcome_id))
+                .outerjoin(self.outcome, self.outcome.c.id == leads.c.latest_outcome_id)
+                .outerjoin(self.handover, self.handover.c.lead_id == leads.c.lead_id))
 
     def conditions(self, query: LeadQuery) -> list[ColumnElement[bool]]:
         """WHERE terms for the query's filters."""
@@ -74,6 +80,21 @@ class QueueColumns:
                               (leads.c.lead_id, query.lead_id)):
             if value is not None:
                 terms.append(column == value)
+        return terms + self._clock_conditions(query)
+
+    def _clock_conditions(self, query: LeadQuery) -> list[ColumnElement[bool]]:
+        terms: list[ColumnElement[bool]] = []
+        first, last, handover_at = leads.c.first_contact_at, leads.c.last_contact_at, self.handover.c.handover_at
+        if query.contacted is not None:
+            terms.append(first.is_not(None) if query.contacted else first.is_(None))
+        if query.handed_over is not None:
+            terms.append(handover_at.is_not(None) if query.handed_over else handover_at.is_(None))
+        if query.handed_over_since is not None:
+            terms.append(handover_at >= query.handed_over_since)
+        if query.handed_over_before is not None:
+            terms.append(handover_at < query.handed_over_before)
+        if query.last_contact_before is not None:
+            terms.append(last < query.last_contact_before)
         return terms
 
     def selected(self) -> list[Any]:
@@ -81,7 +102,10 @@ class QueueColumns:
         return [leads.c.lead_id, leads.c.first_scored_at, s.id.label("score_id"), s.scored_at, s.grade, s.label,
                 s.model_grade, s.probability, s.disqualified, s.deciding_rule, s.source, s.model_version,
                 s.agreement_version, o.outcome, o.call_back_on, self.status.label("status"),
-                sa.type_coerce(self.activity, UtcDateTime()).label("activity_at"),
+                leads.c.first_contact_at, leads.c.last_contact_at,
+                sa.type_coerce(self.handover.c.handover_at, UtcDateTime()).label("handover_at"),
+                sa.type_coerce(self.clock, UtcDateTime()).label("clock_at"),
+                sa.type_coerce(sa.case((self.contacted, True), else_=False), sa.Boolean()).label("contacted"),
                 sa.type_coerce(sa.case((self.overdue, True), else_=False), sa.Boolean()).label("overdue")]
 
     def order(self) -> list[Any]:
@@ -91,8 +115,19 @@ class QueueColumns:
         return [rank, self.score.c.probability.desc(), leads.c.latest_scored_at, leads.c.lead_id]
 
     def entry(self, row: dict[str, Any]) -> QueueEntry:
-        """A result row as a queue entry, with the time the promise runs out."""
-        activity, hours = row.pop("activity_at"), self.follow_up.hours.get(row["grade"])
-        promised = row["status"] == "open" and hours is not None
-        due = activity + dt.timedelta(hours=hours) if promised and hours is not None else None
+        """A result row as a queue entry, with the time the promise runs out while it is still to keep."""
+        clock, contacted = row.pop("clock_at"), bool(row.pop("contacted"))
+        hours = self.follow_up.hours.get(row["grade"])
+        pending = row["status"] == "open" and clock is not None and not contacted
+        due = clock + dt.timedelta(hours=hours) if pending and hours is not None else None
         return QueueEntry(**{**row, "overdue": bool(row["overdue"]), "due_at": due})
+
+
+def handovers(follow_up: FollowUp) -> sa.Subquery:
+    """Per lead, its first score at a grade with a follow-up promise: when marketing handed it to sales."""
+    promised = list(follow_up.hours)
+    scores = lead_scores.alias("h_scores")
+    first = sa.func.min(scores.c.scored_at) if promised else sa.null()
+    where = scores.c.grade.in_(promised) if promised else sa.false()
+    return (sa.select(scores.c.lead_id, sa.type_coerce(first, UtcDateTime()).label("handover_at"))
+            .where(where).group_by(scores.c.lead_id).subquery("h"))

@@ -1,4 +1,4 @@
-"""Plain records the lead store takes and returns: scores, outcomes, a lead's history, queue entries."""
+"""Plain records the lead store takes and returns: scores, outcomes, activities, a lead's history, queue entries."""
 
 from __future__ import annotations
 
@@ -10,6 +10,14 @@ from typing import Any, Literal
 OutcomeKind = Literal["won", "lost", "recycled"]
 Status = Literal["open", "recycled", "won", "lost"]
 FINAL: tuple[OutcomeKind, ...] = ("won", "lost")
+ActivityKind = Literal["call", "email", "meeting", "note"]
+ActivityResult = Literal["reached", "no_answer", "left_message", "bounced"]
+LostReason = Literal["price", "no_budget", "timing", "competitor", "no_need", "no_response", "other"]
+FeedbackReason = Literal["too_high", "too_low", "wrong_rule"]
+# The results each kind of activity can have; a note has none.
+RESULTS: Mapping[ActivityKind, tuple[ActivityResult, ...]] = {
+    "call": ("reached", "no_answer", "left_message"), "email": ("reached", "bounced"), "meeting": ("reached",),
+    "note": ()}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,6 +61,7 @@ class NewOutcome:
     call_back_on: dt.date | None = None
     score_was_wrong: bool | None = None
     comment: str | None = None
+    lost_reason: LostReason | None = None
 
     @property
     def final(self) -> bool:
@@ -68,14 +77,60 @@ class StoredOutcome(NewOutcome):
     score_id: int | None
 
 
+@dataclass(frozen=True, kw_only=True)
+class NewActivity:
+    """A call, e-mail, meeting or note about a lead, at the time it happened."""
+
+    lead_id: str
+    kind: ActivityKind
+    at: dt.datetime
+    result: ActivityResult | None = None
+    by: str | None = None
+    note: str | None = None
+
+    @property
+    def contact(self) -> bool:
+        """Whether it counts as contact for the follow-up promise: a call, e-mail or meeting that did not bounce."""
+        return self.kind != "note" and self.result != "bounced"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredActivity(NewActivity):
+    """A recorded activity."""
+
+    id: int
+    recorded_at: dt.datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewFeedback:
+    """A seller's report that a lead's score was wrong, and which way."""
+
+    lead_id: str
+    reason: FeedbackReason
+    comment: str | None = None
+    by: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredFeedback(NewFeedback):
+    """A recorded report, with the score it disputes."""
+
+    id: int
+    score_id: int | None
+    recorded_at: dt.datetime
+
+
 @dataclass(frozen=True)
 class LeadHistory:
-    """A lead's scores and outcomes, newest first."""
+    """A lead's scores and outcomes, newest first; its activities and score feedback, oldest first."""
 
     lead_id: str
     first_scored_at: dt.datetime
     scores: list[StoredScore]
     outcomes: list[StoredOutcome]
+    activities: list[StoredActivity] = field(default_factory=list)
+    feedback: list[StoredFeedback] = field(default_factory=list)
 
     @property
     def latest(self) -> StoredScore:
@@ -99,6 +154,11 @@ class LeadQuery:
     grade: str | None = None
     source: str | None = None
     lead_id: str | None = None
+    contacted: bool | None = None  # ever contacted
+    handed_over: bool | None = None
+    handed_over_since: dt.datetime | None = None
+    handed_over_before: dt.datetime | None = None
+    last_contact_before: dt.datetime | None = None
     limit: int = 50
     offset: int = 0
 
@@ -110,7 +170,11 @@ class QueueEntry:
     lead_id: str
     status: Status
     overdue: bool
-    due_at: dt.datetime | None  # when the follow-up promise runs out; None for a grade without one
+    # when the follow-up promise runs out; None for a grade without one, and once the lead was contacted
+    due_at: dt.datetime | None
+    handover_at: dt.datetime | None  # first score at a grade with a promise; None if never handed over
+    first_contact_at: dt.datetime | None
+    last_contact_at: dt.datetime | None
     grade: str
     label: str
     model_grade: str

@@ -12,13 +12,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect, Row
 
-from serving.store.database import LeadStore, inserted_id
+from serving.store.activities import lead_activities_of
+from serving.store.database import CHUNK, LeadStore, inserted_id
 from serving.store.driver_sql import DriverStatement
 from serving.store.errors import UnknownLead
+from serving.store.feedback import lead_feedback_of
 from serving.store.records import LeadHistory, ScoreRecord, StoredOutcome, StoredScore
 from serving.store.tables import UtcDateTime, lead_outcomes, lead_scores, leads
 
-CHUNK = 1000  # ids per IN (...) list, well under every backend's bound-parameter limit
 SCORE_COLUMNS = tuple(field.name for field in fields(ScoreRecord))
 
 
@@ -125,7 +126,8 @@ def move_latest(connection: Connection, records: Sequence[ScoreRecord], ids: Seq
 
 
 def lead_history(store: LeadStore, lead_id: str, limit: int = 20) -> LeadHistory:
-    """A lead's newest `limit` scores and all its outcomes, newest first; UnknownLead if never scored."""
+    """A lead's newest `limit` scores and all its outcomes, newest first, and its activities and score feedback
+    oldest first; UnknownLead if never scored."""
     with store.transaction() as connection:
         first = connection.scalar(sa.select(leads.c.first_scored_at).where(leads.c.lead_id == lead_id))
         if first is None:
@@ -137,7 +139,8 @@ def lead_history(store: LeadStore, lead_id: str, limit: int = 20) -> LeadHistory
             sa.select(lead_outcomes).where(lead_outcomes.c.lead_id == lead_id)
             .order_by(lead_outcomes.c.recorded_at.desc(), lead_outcomes.c.id.desc()))
         return LeadHistory(lead_id, first, [stored_score(row) for row in scores],
-                           [stored_outcome(row) for row in outcomes])
+                           [stored_outcome(row) for row in outcomes], lead_activities_of(connection, lead_id),
+                           lead_feedback_of(connection, lead_id))
 
 
 def stored_score(row: Row[Any]) -> StoredScore:
@@ -151,4 +154,5 @@ def stored_outcome(row: Row[Any]) -> StoredOutcome:
     return StoredOutcome(id=values["id"], lead_id=values["lead_id"], outcome=values["outcome"],
                          closed_on=values["closed_on"], call_back_on=values["call_back_on"],
                          score_was_wrong=values["score_was_wrong"], comment=values["comment"],
-                         recorded_at=values["recorded_at"], score_id=values["score_id"])
+                         lost_reason=values["lost_reason"], recorded_at=values["recorded_at"],
+                         score_id=values["score_id"])

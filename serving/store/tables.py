@@ -1,4 +1,4 @@
-"""The lead store's tables (SQLAlchemy Core): leads, their scores and their outcomes.
+"""The lead store's tables (SQLAlchemy Core): leads, their scores, outcomes, activities and score feedback.
 
 The schema itself is created and changed only by the Alembic revisions in `migrations/versions`;
 these definitions are what the code reads and writes, and a test checks that they match the migrated
@@ -33,6 +33,9 @@ from sqlalchemy.types import DateTime, TypeDecorator
 
 VERSION_TABLE = "lead_store_version"  # not `alembic_version`: the store may share a database with MLflow
 OUTCOMES = ("won", "lost", "recycled")
+ACTIVITY_KINDS = ("call", "email", "meeting", "note")
+ACTIVITY_RESULTS = ("reached", "no_answer", "left_message", "bounced")
+FEEDBACK_REASONS = ("too_high", "too_low", "wrong_rule")
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -76,6 +79,9 @@ leads = Table(
     Column("latest_score_id", Id, nullable=True),
     Column("latest_scored_at", UtcDateTime(), nullable=True),
     Column("latest_outcome_id", Id, nullable=True),
+    # The earliest and latest contact (revision 0004), kept by the activity writers like the pointers above.
+    Column("first_contact_at", UtcDateTime(), nullable=True),
+    Column("last_contact_at", UtcDateTime(), nullable=True),
 )
 
 lead_scores = Table(
@@ -119,8 +125,43 @@ lead_outcomes = Table(
     Column("comment", Text(), nullable=True),
     Column("recorded_at", UtcDateTime(), nullable=False),
     Column("score_id", Id, ForeignKey("lead_scores.id"), nullable=True),
+    Column("lost_reason", String(32), nullable=True),  # one of LOST_REASONS in records.py (revision 0004)
     UniqueConstraint("lead_id", "dedupe_key"),
     CheckConstraint("outcome IN ('won', 'lost', 'recycled')", name="outcome"),
+)
+
+# --- activities and seller feedback (revision 0004) ---------------------------------------------
+
+lead_activities = Table(
+    "lead_activities",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("lead_id", String(200), ForeignKey("leads.lead_id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("result", String(16), nullable=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("by", String(200), nullable=True),
+    Column("note", Text(), nullable=True),
+    # digest of the activity's content: a CRM that posts the same backfill twice stores each activity once
+    Column("dedupe_key", String(64), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Index(None, "lead_id", "at"),
+    UniqueConstraint("lead_id", "dedupe_key"),
+    CheckConstraint("kind IN ('call', 'email', 'meeting', 'note')", name="kind"),
+    CheckConstraint("result IS NULL OR result IN ('reached', 'no_answer', 'left_message', 'bounced')", name="result"),
+)
+
+score_feedback = Table(
+    "score_feedback",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("lead_id", String(200), ForeignKey("leads.lead_id"), nullable=False),
+    Column("score_id", Id, ForeignKey("lead_scores.id"), nullable=True),  # the score the seller disputes
+    Column("reason", String(16), nullable=False),
+    Column("comment", Text(), nullable=True),
+    Column("by", String(200), nullable=True),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    CheckConstraint("reason IN ('too_high', 'too_low', 'wrong_rule')", name="reason"),
 )
 
 # --- agreement sign-off (revisions 0002 and 0003) ----------------------------------------------

@@ -72,6 +72,11 @@ def call(client: TestClient, route: tuple[str, str], key: str | None, example: d
     bodies = {"/v1/score": {**example, "lead_id": LEAD_ID}, "/v1/score/batch": {"leads": [example]},
               "/v1/outcomes": {"lead_id": LEAD_ID, "outcome": "recycled", "call_back_on": "2099-01-01"}}
     headers = {} if key is None else {"X-API-Key": key}
+    if method == "POST" and path.startswith("/leads/"):  # a seller form: the page's CSRF token, then the key decides
+        page = client.get(f"/leads/{LEAD_ID}", headers={"X-API-Key": SCORING})
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        form = {"csrf": token.group(1) if token else "", "kind": "note", "outcome": "won", "reason": "too_low"}
+        return client.post(url, data=form, headers=headers, follow_redirects=False).status_code
     return client.request(method, url, json=bodies.get(path), headers=headers).status_code
 
 

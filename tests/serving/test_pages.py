@@ -17,7 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from serving.app import create_app
-from serving.pages.text import span
+from serving.pages.text import follow_up_state, span
+from serving.store.records import QueueEntry
 from tests.conftest import ROOT
 from tests.serving.conftest import MakeSettings
 from tests.serving.seller_leads import HOSTILE, Seeded, seed
@@ -129,7 +130,7 @@ def test_overdue_leads_are_marked_with_how_long(client: TestClient, seeded: Seed
     overdue = {row["lead"] for row in rows(text) if row["overdue"] == "yes"}
     assert overdue == set(seeded.overdue)
     assert f'<strong>{len(seeded.overdue)}</strong> overdue' in text
-    assert re.search(r"Overdue by \d+ d", text), "how long past the promise: the seeded scores are days old"
+    assert re.search(r"Not contacted yet · overdue by \d+ d", text), "the seeded scores are days old"
     assert {row["lead"] for row in rows(page(client, "/?overdue=1"))} == set(seeded.overdue)
 
 
@@ -152,7 +153,7 @@ def test_an_empty_queue_says_so(client: TestClient) -> None:
                                               ("overdue=perhaps", "overdue")])
 def test_a_bad_page_or_flag_is_a_422_page(client: TestClient, query: str, field: str) -> None:
     text = page(client, f"/?{query}", expect=422)
-    assert "Filter not understood" in text and f"{field}: " in text
+    assert "Not understood" in text and f"{field}: " in text
 
 
 # --- a lead's page ------------------------------------------------------------------------------
@@ -203,7 +204,7 @@ def test_a_lead_page_shows_the_recorded_outcome(client: TestClient, seeded: Seed
 
 
 def test_an_overdue_lead_page_says_how_long(client: TestClient, seeded: Seeded) -> None:
-    assert '<p class="overdue">⚠ Overdue by' in page(client, f"/leads/{seeded.overdue[0]}")
+    assert '<p class="overdue">⚠ Not contacted yet · overdue by' in page(client, f"/leads/{seeded.overdue[0]}")
 
 
 def test_an_unknown_lead_is_a_404_page(client: TestClient) -> None:
@@ -285,3 +286,30 @@ def test_every_template_is_package_data() -> None:
         relative = path.relative_to(templates.parent).as_posix()
         assert any(fnmatch(relative, pattern) for pattern in patterns), f"{relative} would not be installed"
 
+
+
+NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
+
+
+def entry(**changes: Any) -> QueueEntry:
+    values: dict[str, Any] = {
+        "lead_id": "L-1", "status": "open", "overdue": False, "due_at": NOW + dt.timedelta(hours=2),
+        "handover_at": NOW - dt.timedelta(hours=2), "first_contact_at": None, "last_contact_at": None, "grade": "A",
+        "label": "hot", "model_grade": "A", "probability": 0.6, "disqualified": False, "deciding_rule": None,
+        "source": None, "scored_at": NOW, "first_scored_at": NOW, "score_id": 1, "model_version": "m/1",
+        "agreement_version": "a", "outcome": None, "call_back_on": None, **changes}
+    return QueueEntry(**values)
+
+
+@pytest.mark.parametrize(("changes", "text", "overdue"), [
+    ({}, "Not contacted yet · due in 2 h", False),
+    ({"overdue": True, "due_at": NOW - dt.timedelta(hours=3)}, "Not contacted yet · overdue by 3 h", True),
+    ({"due_at": None, "first_contact_at": NOW - dt.timedelta(days=3), "last_contact_at": NOW - dt.timedelta(days=3)},
+     "Last contact 3 d ago", False),
+    ({"last_contact_at": NOW - dt.timedelta(days=90)}, "Last contact 90 d ago · due in 2 h", False),  # called back
+    ({"due_at": None, "handover_at": None}, "No follow-up promise for this grade", False),
+    ({"status": "won", "due_at": None}, "Won", False),
+])
+def test_the_follow_up_reads_as_a_seller_says_it(changes: dict[str, Any], text: str, overdue: bool) -> None:
+    state = follow_up_state(entry(**changes), NOW)
+    assert (state.text, state.overdue) == (text, overdue)

@@ -142,7 +142,7 @@ def test_an_overdue_lead_is_marked(page: Page, seeded: Seeded) -> None:
     for lead in seeded.overdue:
         row = page.locator(f"tr.lead-row[data-lead='{lead}']")
         assert "is-overdue" in (row.get_attribute("class") or "")
-        assert row.locator(".overdue").inner_text().startswith("⚠ Overdue by ")
+        assert row.locator(".overdue").inner_text().startswith("⚠ Not contacted yet · overdue by ")
     page.get_by_role("checkbox", name="Overdue only").check()
     page.get_by_role("button", name="Show leads").click()
     page.wait_for_url(lambda url: "overdue=1" in url)

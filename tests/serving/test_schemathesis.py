@@ -47,9 +47,13 @@ CONFIG = {"generation": {
 #   a number, 0/1 or "yes" for a boolean) and numbers as text for categorical fields (a CRM sending a code as a
 #   number). Whether to make the lead schema strict or to document the leniency is a contract decision.
 # - a proposed agreement is any text by its schema, but it must be an agreement valid for the profile (422
-#   naming the rule and field otherwise); a funnel period whose `from` is after its `to` is refused (422).
+#   naming the rule and field otherwise); a funnel period whose `from` is after its `to` is refused (422);
+# - an activity's result must fit its kind (a meeting is not "bounced") and its time may not be in the future;
+#   a backfill must name leads the store has scored (each refused with a 422 naming the field).
 EXCLUDED: dict[str, list[Callable[..., object]]] = {
     "POST /v1/outcomes": [positive_data_acceptance],
+    "POST /v1/leads/{lead_id}/activities": [positive_data_acceptance],
+    "POST /v1/activities/batch": [positive_data_acceptance],
     "GET /v1/leads": [positive_data_acceptance],
     "POST /v1/score": [negative_data_rejection],
     "POST /v1/score/batch": [negative_data_rejection],

@@ -174,6 +174,8 @@ def test_a_recycled_lead_leaves_the_queue_until_its_call_back_date(api: TestClie
     ({"comment": "x" * 2001}, ["body", "comment"]),
     ({"closed_on": "last tuesday"}, ["body", "closed_on"]),
     ({"deal_size": 10_000}, ["body", "deal_size"]),
+    ({"lost_reason": "price"}, ["body", "lost_reason"]),  # only a lost deal has a lost reason
+    ({"outcome": "lost", "lost_reason": "boredom"}, ["body", "lost_reason"]),
 ])
 def test_an_outcome_that_does_not_fit_is_422_naming_the_field(api: TestClient, example: dict[str, Any],
                                                               change: dict[str, Any], loc: list[str]) -> None:

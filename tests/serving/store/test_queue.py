@@ -1,4 +1,4 @@
-"""The seller queue: open leads by grade then probability, statuses, and overdue flags on a fixed clock."""
+"""The seller queue: open leads by grade then probability, statuses, and the follow-up clock on a fixed clock."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import datetime as dt
 
 import pytest
 
+from serving.store.activities import record_activity
 from serving.store.database import LeadStore
 from serving.store.outcomes import record_outcome
 from serving.store.queue import list_leads
-from serving.store.records import FollowUp, LeadQuery, NewOutcome, QueueEntry
+from serving.store.records import FollowUp, LeadQuery, NewActivity, NewOutcome, QueueEntry
 from serving.store.scores import add_scores
 from tests.serving.store.factories import NOON, score_record
 
@@ -59,10 +60,61 @@ def test_the_promise_runs_out_exactly_at_its_hours(graded: LeadStore) -> None:
     assert nothing_promised.due_at is None
 
 
-def test_a_rescore_is_activity_and_restarts_the_clock(graded: LeadStore) -> None:
+def contact(store: LeadStore, lead_id: str, at: dt.datetime, kind: str = "call", result: str = "reached") -> None:
+    record_activity(store, NewActivity(lead_id=lead_id, kind=kind, result=result, at=at),  # type: ignore[arg-type]
+                    at)
+
+
+def test_a_rescore_does_not_restart_the_clock(graded: LeadStore) -> None:
     add_scores(graded, [score_record("A-low", scored_at=NOON + 3 * HOUR, grade="A", probability=0.56)])
-    overdue = ids(queue(graded, NOON + 5 * HOUR, overdue=True))
-    assert overdue == ["A-high"]
+    assert ids(queue(graded, NOON + 5 * HOUR, overdue=True)) == ["A-high", "A-low"]
+    [entry] = queue(graded, NOON + 5 * HOUR, lead_id="A-low")
+    assert (entry.handover_at, entry.due_at) == (NOON, NOON + 4 * HOUR)
+
+
+def test_a_contact_in_time_keeps_the_promise(graded: LeadStore) -> None:
+    contact(graded, "A-high", NOON + 10 * dt.timedelta(minutes=1))
+    [entry] = queue(graded, NOON + 100 * HOUR, lead_id="A-high")
+    assert (entry.overdue, entry.due_at) == (False, None)
+    assert entry.first_contact_at == entry.last_contact_at == NOON + 10 * dt.timedelta(minutes=1)
+
+
+def test_a_late_contact_ends_the_overdue_state(graded: LeadStore) -> None:
+    assert ids(queue(graded, NOON + 6 * HOUR, overdue=True, grade="A")) == ["A-high", "A-low"]
+    contact(graded, "A-low", NOON + 6 * HOUR)
+    assert ids(queue(graded, NOON + 7 * HOUR, overdue=True, grade="A")) == ["A-high"]
+    [never] = queue(graded, NOON + 7 * HOUR, lead_id="A-high")
+    assert (never.first_contact_at, never.due_at, never.overdue) == (None, NOON + 4 * HOUR, True)
+
+
+def test_a_note_or_a_bounce_is_no_contact(graded: LeadStore) -> None:
+    contact(graded, "A-high", NOON + HOUR, kind="email", result="bounced")
+    record_activity(graded, NewActivity(lead_id="A-high", kind="note", at=NOON + HOUR, note="voicemail full"),
+                    NOON + HOUR)
+    [entry] = queue(graded, NOON + 5 * HOUR, lead_id="A-high")
+    assert entry.overdue and entry.first_contact_at is None
+
+
+def test_handover_is_the_first_score_at_a_grade_with_a_promise(graded: LeadStore) -> None:
+    [nurtured] = queue(graded, NOON + 1000 * HOUR, lead_id="D-1")
+    assert (nurtured.handover_at, nurtured.overdue, nurtured.due_at) == (None, False, None)
+    add_scores(graded, [score_record("D-1", scored_at=NOON + 10 * HOUR, grade="A", probability=0.7),
+                        score_record("D-1", scored_at=NOON + 20 * HOUR, grade="A", probability=0.72)])
+    [handed] = queue(graded, NOON + 13 * HOUR, lead_id="D-1")
+    assert (handed.handover_at, handed.due_at, handed.overdue) == (NOON + 10 * HOUR, NOON + 14 * HOUR, False)
+    assert queue(graded, NOON + 15 * HOUR, lead_id="D-1")[0].overdue
+
+
+def test_the_clock_filters(graded: LeadStore) -> None:
+    contact(graded, "A-high", NOON + HOUR)
+    contact(graded, "B-1", NOON + 2 * HOUR)
+    later = NOON + 3 * HOUR
+    assert ids(queue(graded, later, contacted=True)) == ["A-high", "B-1"]
+    assert ids(queue(graded, later, contacted=False)) == ["A-low", "B-2", "C-1", "D-1"]
+    assert ids(queue(graded, later, handed_over=False)) == ["D-1"]
+    assert ids(queue(graded, later, last_contact_before=NOON + 90 * dt.timedelta(minutes=1))) == ["A-high"]
+    assert ids(queue(graded, later, handed_over_since=NOON, handed_over_before=NOON + HOUR, grade="C")) == ["C-1"]
+    assert queue(graded, later, handed_over_since=NOON + HOUR) == []
 
 
 def test_an_outcome_takes_a_lead_out_of_the_open_queue(graded: LeadStore) -> None:
@@ -87,6 +139,18 @@ def test_a_recycled_lead_is_nurtured_until_its_call_back_date_then_open_and_due(
     assert (again.status, again.overdue, again.due_at) == ("open", False, back + 4 * HOUR)
     [late] = queue(graded, back + 5 * HOUR, lead_id="A-low")
     assert late.overdue
+
+
+def test_a_call_back_restarts_the_clock_and_old_contacts_do_not_count(graded: LeadStore) -> None:
+    contact(graded, "A-low", NOON + HOUR)
+    call_back = dt.date(2027, 3, 23)
+    record_outcome(graded, NewOutcome(lead_id="A-low", outcome="recycled", call_back_on=call_back), NOON + 2 * HOUR)
+    back = dt.datetime.combine(call_back, dt.time(), tzinfo=dt.UTC)
+    [late] = queue(graded, back + 5 * HOUR, lead_id="A-low")
+    assert (late.overdue, late.due_at, late.handover_at) == (True, back + 4 * HOUR, NOON)
+    contact(graded, "A-low", back + 6 * HOUR)
+    [kept] = queue(graded, back + 7 * HOUR, lead_id="A-low")
+    assert (kept.overdue, kept.due_at, kept.last_contact_at) == (False, None, back + 6 * HOUR)
 
 
 def test_filters_combine_and_pages_count_every_match(graded: LeadStore) -> None:

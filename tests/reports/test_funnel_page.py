@@ -13,8 +13,8 @@ import pytest
 
 from features.profile import Profile
 from models.agreement import Agreement, parse_agreement
-from models.funnel import Funnel, build_funnel
-from models.report_html import render_report, report_json, write_report
+from reports.funnel import Funnel, build_funnel
+from reports.funnel_page import render_report, report_json, write_report
 
 AGREEMENT = """\
 version: "2026-01-01"
@@ -116,7 +116,8 @@ def test_an_empty_period_still_renders(agreement: Agreement) -> None:
     empty = build_funnel(scored([("L1", 0.7, "A", [], "won", "web", None)]), agreement,
                          dt.date(2030, 1, 1), dt.date(2030, 2, 1))
     page = render_report(empty)
-    assert len(IMAGE.findall(page)) == 5
+    assert [alt for alt, _ in IMAGE.findall(page)] == ["Rule cost"]  # the others say in words why they are empty
+    assert page.count('<p class="no-chart">') == 4
     assert rows_of(page, "by-source") == [["no leads"]]
 
 
@@ -125,3 +126,12 @@ def test_write_report_writes_json_and_html(funnel: Funnel, tmp_path: Path) -> No
     assert json.loads(json_path.read_text(encoding="utf-8")) == funnel.to_dict()
     assert json_path.read_text(encoding="utf-8") == report_json(funnel)
     assert len(IMAGE.findall(html_path.read_text(encoding="utf-8"))) == 5
+
+
+def test_a_chart_with_nothing_to_show_is_a_sentence(agreement: Agreement) -> None:
+    nothing_closed = build_funnel(scored([("L1", 0.7, "A", [], None, "referral", None)]), agreement,
+                                  dt.date(2026, 1, 1), dt.date(2026, 3, 1))
+    page = render_report(nothing_closed)
+    assert IMAGE.findall(page) == [("Rule cost", IMAGE.findall(page)[0][1])]  # the agreement has a rule
+    assert "No lead is won or lost yet: no win rate to chart." in page
+    assert "calibration needs won and lost leads" in page

@@ -10,7 +10,7 @@ import pytest
 
 from features.profile import Profile
 from models.agreement import Agreement, parse_agreement
-from models.impact import LISTED, Impact, compare_agreements
+from reports.impact import LISTED, Impact, compare_agreements
 
 HEAD = """\
 version: "{version}"

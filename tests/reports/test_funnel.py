@@ -13,7 +13,7 @@ import pytest
 from features.profile import Profile
 from features.source import History
 from models.agreement import Agreement, parse_agreement
-from models.funnel import Funnel, FunnelError, Outcomes, build_funnel, funnel_from_history
+from reports.funnel import Funnel, FunnelError, Outcomes, build_funnel, funnel_from_history
 
 AGREEMENT = """\
 version: "2026-01-01"
