@@ -28,7 +28,8 @@ class Rate:
         n, p, z2 = self.trials, self.hits / self.trials, Z95 * Z95
         centre = (p + z2 / (2 * n)) / (1 + z2 / n)
         half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-        return max(0.0, centre - half), min(1.0, centre + half)
+        # The interval always holds p; rounding at p = 0 or 1 must not put it a hair outside.
+        return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
 
     def to_dict(self) -> dict[str, Any]:
         interval = self.interval
