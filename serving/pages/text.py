@@ -9,6 +9,7 @@ from typing import Any
 
 from features.values import is_missing
 from models.agreement import Agreement, Rule
+from reports.charts import percent as share
 from serving.store.records import QueueEntry
 
 TONES = ("hot", "warm", "cold")  # CSS classes by grade rank; the bottom grade is "later", a disqualified lead "out"
@@ -138,5 +139,5 @@ def when(moment: dt.datetime | dt.date | None) -> str:
 
 
 def percent(probability: float) -> str:
-    """A probability as a whole percentage."""
-    return f"{probability:.0%}"
+    """A probability as a whole percentage, as the reports write it: '31 %'."""
+    return share(probability, 0)

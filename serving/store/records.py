@@ -77,6 +77,11 @@ class StoredOutcome(NewOutcome):
     score_id: int | None
 
 
+def is_contact(kind: str, result: str | None) -> bool:
+    """A call, e-mail or meeting that did not bounce is contact; a note is not."""
+    return kind != "note" and result != "bounced"
+
+
 @dataclass(frozen=True, kw_only=True)
 class NewActivity:
     """A call, e-mail, meeting or note about a lead, at the time it happened."""
@@ -90,8 +95,8 @@ class NewActivity:
 
     @property
     def contact(self) -> bool:
-        """Whether it counts as contact for the follow-up promise: a call, e-mail or meeting that did not bounce."""
-        return self.kind != "note" and self.result != "bounced"
+        """Whether it counts as contact for the follow-up promise."""
+        return is_contact(self.kind, self.result)
 
 
 @dataclass(frozen=True, kw_only=True)

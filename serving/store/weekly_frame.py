@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from reports.weekly import ACTIVITY_COLUMNS, FEEDBACK_COLUMNS, LEAD_COLUMNS, WeeklyData
 from serving.store.database import LeadStore
 from serving.store.queue import handovers
-from serving.store.records import FollowUp
+from serving.store.records import FollowUp, is_contact
 from serving.store.tables import lead_activities, lead_outcomes, lead_scores, leads, score_feedback
 
 FINAL = ("won", "lost")
@@ -65,9 +65,8 @@ def _leads(rows: Sequence[Any]) -> pd.DataFrame:
 
 
 def _activities(rows: Sequence[Any]) -> pd.DataFrame:
-    # a contact is a call, e-mail or meeting that did not bounce (records.NewActivity.contact)
-    records = [{"lead_id": row.lead_id, "at": row.at, "by": row.by,
-                "contact": row.kind != "note" and row.result != "bounced"} for row in rows]
+    records = [{"lead_id": row.lead_id, "at": row.at, "by": row.by, "contact": is_contact(row.kind, row.result)}
+               for row in rows]
     return _frame(records, ACTIVITY_COLUMNS, ("at",))
 
 
