@@ -35,6 +35,12 @@ class Join(_Strict):
     right_on: str | None = None
     value_maps: dict[str, dict[Any, Any]] = Field(default_factory=dict)  # keys may be numbers (999: null)
     read: dict[str, Any] = Field(default_factory=dict)
+    # A new yes/no column: whether the lead has a row in this table (how "won when the lead is in the
+    # closed-deals file" is said: `outcome: {column: <matched>, won: [true], lost: [false]}`).
+    matched: str | None = None
+    # A table with several rows per key (several deals for one contact) keeps its first row per key when
+    # this says "first"; otherwise such a table is refused, since a left join would repeat the lead.
+    duplicates: Literal["refuse", "first"] = "refuse"
 
     @model_validator(mode="before")
     @classmethod
@@ -62,6 +68,9 @@ class Source(_Strict):
     # For histories without an id: the profile's `id` becomes a new column holding each data row's
     # 1-based position in the file, which stays stable as long as the file is only appended to.
     row_id: bool = False
+    # For histories without a time: a new column of that name holding each row's 1-based file position,
+    # to order leads by when they were added to the file.
+    position_column: str | None = None
 
     @model_validator(mode="after")
     def _one_location(self) -> Source:
@@ -73,17 +82,29 @@ class Source(_Strict):
 
 
 class Outcome(_Strict):
-    """The outcome column and which of its values mean won, lost and still open (empty is open)."""
+    """The outcome column and which of its values mean won, lost and still open (empty is open).
+
+    `won_when: filled` says won when the column holds anything (a won date), lost otherwise. With
+    `lost_after_days`, a lead not won is open until it is that many days older than the newest lead in
+    the history, then lost: the newest lead time stands for the export's date, and keeps the labels of one
+    file the same whenever it is read.
+    """
 
     column: str
-    won: list[Any]
-    lost: list[Any]
+    won: list[Any] = Field(default_factory=list)
+    lost: list[Any] = Field(default_factory=list)
     open: list[Any] = Field(default_factory=list)
+    won_when: Literal["filled"] | None = None
+    lost_after_days: Annotated[int, Field(ge=1)] | None = None
 
     @model_validator(mode="after")
     def _disjoint(self) -> Outcome:
+        if self.won_when is not None:
+            if self.won or self.lost or self.open:
+                raise ValueError("won_when: filled decides every lead: leave out 'won', 'lost' and 'open'")
+            return self
         if not self.won or not self.lost:
-            raise ValueError("'won' and 'lost' each need at least one value")
+            raise ValueError("'won' and 'lost' each need at least one value (or say won_when: filled)")
         groups = {"won": self.won, "lost": self.lost, "open": self.open}
         seen: dict[str, str] = {}
         for group, values in groups.items():
@@ -273,6 +294,8 @@ class Profile(_Strict):
         reserved = {self.id, self.outcome.column} & set(names)
         if reserved:
             raise ValueError(f"features: {sorted(reserved)} is the id or outcome column, not a feature")
+        if self.outcome.lost_after_days is not None and self.time.kind == "number":
+            raise ValueError("outcome.lost_after_days counts days: the time must be a date, not a number")
         return self
 
     @property

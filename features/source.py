@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from features.calendar import CalendarError, month_sequence_dates
-from features.profile import Profile, Source, expand_env
+from features.profile import Join, Profile, Source, expand_env
 from features.values import ValueProblem, coerce_series, is_missing
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ def load_history(profile: Profile, data: str | Path | None = None) -> History:
     frame = type_fields(raw, profile)
     won = outcome_labels(raw[profile.outcome.column], profile)
     time = lead_time(raw, profile, open_leads=np.isnan(won))
+    won = lost_with_age(won, time, profile.outcome.lost_after_days)
     order = np.argsort(time.to_numpy(), kind="stable")
     frame, time = frame.iloc[order].reset_index(drop=True), time.iloc[order].reset_index(drop=True)
     return History(frame, won[order], time, in_time_order=bool((np.diff(order) > 0).all()))
@@ -123,14 +124,18 @@ def _read_sql(source: Source, url: URL) -> pd.DataFrame:
 
 
 def with_row_id(raw: pd.DataFrame, profile: Profile) -> pd.DataFrame:
-    """Add the id column as each data row's 1-based file position when the source sets `row_id`."""
-    if not profile.source.row_id:
-        return raw
-    if profile.id in raw.columns:
-        raise HistoryError(f"column '{profile.id}' is already in the history: source.row_id would overwrite it; "
-                           "name the id after a new column or drop row_id")
-    frame = raw.copy()
-    frame.insert(0, profile.id, np.arange(1, len(raw) + 1))
+    """Add the 1-based file position as the id column (`row_id`) and as `position_column`, when set."""
+    added = {"source.row_id": profile.id if profile.source.row_id else None,
+             "source.position_column": profile.source.position_column}
+    frame = raw
+    for setting, column in added.items():
+        if column is None:
+            continue
+        if column in frame.columns:
+            raise HistoryError(f"column '{column}' is already in the history: {setting} would overwrite it; "
+                               "name a new column")
+        frame = frame.copy() if frame is raw else frame
+        frame.insert(0, column, np.arange(1, len(raw) + 1))
     return frame
 
 
@@ -141,17 +146,38 @@ def prepare(raw: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     frame = frame.drop(columns=[c for c in frame.columns if str(c).startswith("Unnamed")], errors="ignore")
     frame = frame.drop(columns=[c for c in source.drop_columns if c in frame])
     for join in source.joins:
-        table = read_table(profile.resolve(join.path), join.read)
-        table = _map_values(table, join.value_maps)
-        frame = _map_values(frame, {join.on: join.value_maps.get(join.on, {})}) if join.on in frame else frame
-        frame = frame.merge(table, how="left", left_on=join.on, right_on=join.right_on or join.on,
-                            suffixes=("", "_joined"))
+        frame = apply_join(frame, join, profile.resolve(join.path))
     frame = _map_values(frame, source.value_maps)
     if source.missing_values:
         markers = set(source.missing_values)
         frame = frame.apply(lambda col: col.mask(col.isin(markers)) if col.dtype == object or
                             pd.api.types.is_string_dtype(col) else col)
     return frame
+
+
+def apply_join(frame: pd.DataFrame, join: Join, path: Path) -> pd.DataFrame:
+    """Left-join one table on its key: one row per key, a key column in both, and a `matched` flag if asked."""
+    if join.on not in frame.columns:
+        raise HistoryError(f"join {path.name}: column '{join.on}' (on) is missing from the history")
+    right_on = join.right_on or join.on
+    table = _map_values(read_table(path, join.read), join.value_maps)
+    if right_on not in table.columns:
+        raise HistoryError(f"join {path.name}: column '{right_on}' is missing from the joined table")
+    repeated = table[right_on].duplicated()
+    if repeated.any() and join.duplicates == "refuse":
+        raise HistoryError(f"join {path.name}: {int(repeated.sum())} rows repeat a '{right_on}' key (e.g. "
+                           f"{table.loc[repeated, right_on].iloc[0]!r}); set duplicates: first to keep each "
+                           "key's first row")
+    table = table[~repeated]
+    if join.matched is not None:
+        if join.matched in frame.columns or join.matched in table.columns:
+            raise HistoryError(f"join {path.name}: matched column '{join.matched}' is already a column")
+        table = table.assign(**{join.matched: True})
+    frame = _map_values(frame, {join.on: join.value_maps.get(join.on, {})})
+    joined = frame.merge(table, how="left", left_on=join.on, right_on=right_on, suffixes=("", "_joined"))
+    if join.matched is not None:
+        joined[join.matched] = joined[join.matched].notna()
+    return joined
 
 
 def expand_json_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -225,6 +251,10 @@ def type_fields(raw: pd.DataFrame, profile: Profile) -> pd.DataFrame:
 
 def outcome_labels(column: pd.Series, profile: Profile) -> np.ndarray:
     """1 for won, 0 for lost, NaN for open (an empty outcome is open); unnamed values are refused."""
+    if profile.outcome.won_when == "filled":
+        filled = ~column.map(is_missing).to_numpy(dtype=bool)
+        # With an age limit the leads not won are open until lost_with_age says they are old enough.
+        return np.where(filled, WON, np.nan if profile.outcome.lost_after_days is not None else LOST)
     unknown = unknown_outcomes(column, profile)
     if unknown:
         raise HistoryError(f"column '{profile.outcome.column}' (the outcome): values {unknown[:5]} are "
@@ -235,6 +265,17 @@ def outcome_labels(column: pd.Series, profile: Profile) -> np.ndarray:
     labels = np.full(len(values), np.nan)
     labels[np.isin(values, list(won))] = WON
     labels[np.isin(values, list(lost))] = LOST
+    return labels
+
+
+def lost_with_age(won: np.ndarray, time: pd.Series, days: int | None) -> np.ndarray:
+    """Open leads count as lost once `days` older than the newest lead (a lead with no time stays open)."""
+    if days is None:
+        return won
+    moment = pd.to_datetime(time)
+    age = (moment.max() - moment).dt.days.to_numpy(dtype=float)
+    labels = won.copy()
+    labels[np.isnan(won) & (age > days)] = LOST
     return labels
 
 

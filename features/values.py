@@ -14,8 +14,9 @@ import pandas as pd
 
 from features.profile import FeatureKind
 
-TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t"})
-FALSE_WORDS = frozenset({"false", "no", "n", "0", "f"})
+# English, and the yes/no of the markets served (Danish and Dutch ja/nej/nee, Polish tak/nie, German nein).
+TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t", "ja", "tak"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0", "f", "nej", "nee", "nie", "nein"})
 EPOCH = pd.Timestamp("1970-01-01")
 
 

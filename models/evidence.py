@@ -91,7 +91,8 @@ def _lookup(table: Mapping[str, Any], feature: Feature, value: Any) -> Group | N
 def _value_description(feature: Feature, value: Any) -> str:
     if feature.kind is FeatureKind.boolean:
         return f"leads with {feature.label.lower()}: {'yes' if value else 'no'}"
-    return f"{value} leads" if feature.name.endswith("source") else f"leads with {feature.label.lower()} {value}"
+    shown = feature.value_label(value)
+    return f"{shown} leads" if feature.name.endswith("source") else f"leads with {feature.label.lower()} {shown}"
 
 
 def _range_group(table: Mapping[str, Any], label: str, value: float) -> Group | None:

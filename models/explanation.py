@@ -78,7 +78,7 @@ def describe(feature: Feature, value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:.0f}" if value.is_integer() else f"{value:.2f}"
-    return str(value)
+    return feature.value_label(value)
 
 
 def suggestions(estimator: PropensityEstimator, row: np.ndarray, probability: float) -> list[Suggestion]:
