@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from features.calendar import CalendarError, month_sequence_dates
-from features.profile import Join, Profile, Source, expand_env
+from features.profile import Join, Outcome, Profile, Source, expand_env
 from features.values import ValueProblem, coerce_series, is_missing
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def load_history(profile: Profile, data: str | Path | None = None) -> History:
     raw = prepare(raw, profile)
     check_columns(raw, profile)
     frame = type_fields(raw, profile)
-    won = outcome_labels(raw[profile.outcome.column], profile)
+    won = outcome_labels(raw[profile.outcome.column], profile.outcome)
     time = lead_time(raw, profile, open_leads=np.isnan(won))
     won = lost_with_age(won, time, profile.outcome.lost_after_days)
     order = np.argsort(time.to_numpy(), kind="stable")
@@ -249,18 +249,18 @@ def type_fields(raw: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     return pd.concat([pd.DataFrame(typed, index=raw.index), rest], axis=1).reset_index(drop=True)
 
 
-def outcome_labels(column: pd.Series, profile: Profile) -> np.ndarray:
+def outcome_labels(column: pd.Series, outcome: Outcome) -> np.ndarray:
     """1 for won, 0 for lost, NaN for open (an empty outcome is open); unnamed values are refused."""
-    if profile.outcome.won_when == "filled":
+    if outcome.won_when == "filled":
         filled = ~column.map(is_missing).to_numpy(dtype=bool)
         # With an age limit the leads not won are open until lost_with_age says they are old enough.
-        return np.where(filled, WON, np.nan if profile.outcome.lost_after_days is not None else LOST)
-    unknown = unknown_outcomes(column, profile)
+        return np.where(filled, WON, np.nan if outcome.lost_after_days is not None else LOST)
+    unknown = unknown_outcomes(column, outcome)
     if unknown:
-        raise HistoryError(f"column '{profile.outcome.column}' (the outcome): values {unknown[:5]} are "
+        raise HistoryError(f"column '{outcome.column}' (the outcome): values {unknown[:5]} are "
                            "named neither won, lost nor open in the profile")
-    won = {_norm(v) for v in profile.outcome.won}
-    lost = {_norm(v) for v in profile.outcome.lost}
+    won = {_norm(v) for v in outcome.won}
+    lost = {_norm(v) for v in outcome.lost}
     values = column.map(_norm).to_numpy(dtype=object)
     labels = np.full(len(values), np.nan)
     labels[np.isin(values, list(won))] = WON
@@ -313,8 +313,7 @@ def lead_time(raw: pd.DataFrame, profile: Profile, open_leads: np.ndarray | None
     return values.reset_index(drop=True)
 
 
-def unknown_outcomes(column: pd.Series, profile: Profile) -> list[str]:
+def unknown_outcomes(column: pd.Series, outcome: Outcome) -> list[str]:
     """Outcome values the profile names neither won, lost nor open."""
-    outcome = profile.outcome
     named = {_norm(v) for v in [*outcome.won, *outcome.lost, *outcome.open]}
     return sorted({_norm(v) for v in column.dropna().unique()} - named - {""})

@@ -1,0 +1,1 @@
+"""Drafting a dataset profile from a raw CRM export."""
