@@ -11,6 +11,7 @@ import pandas as pd
 import typer
 
 from cli.console import err, fail
+from cli.profiles import profiles
 from cli.reports import agreement_impact, report
 from cli.weekly import weekly
 from features.profile import FeatureKind, Profile, ProfileError, load_profile
@@ -174,3 +175,4 @@ def _score_row(item: Score) -> dict[str, object]:
 app.command("agreement-impact")(agreement_impact)
 app.command("report")(report)
 app.command("weekly")(weekly)
+app.add_typer(profiles, name="profile")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from features.drafting.columns import describe, missing_markers
 from features.drafting.fields import place
+from features.drafting.merging import merge
 from features.drafting.outcome import MATCHED, OutcomeDraft, draft_outcome
 from features.drafting.reading import DraftError, Export, JoinSpec, join_exports, read_export
 from features.drafting.roles import Identity, identify, personal_reason
@@ -45,6 +46,8 @@ class Draft:
     notes: dict[str, str]
     report: list[str]
     source: str
+    columns: list[str] = field(default_factory=list)  # every column of the export, joins included
+    levels: dict[str, set[str]] = field(default_factory=dict)  # each text column's values
 
     @property
     def text(self) -> str:
@@ -68,7 +71,31 @@ def draft_profile(request: Request) -> Draft:
         raise DraftError("no column is left to learn from: every one is the id, the outcome, the time, personal "
                          "or refused (see the refusals with --out)")
     draft = _assemble(request, leads, joins, markers, identity, outcome, placement)
-    return check(draft, request.out)
+    levels = {n: set(frame[n].dropna().astype(str)) for n, c in columns.items() if c.kind == "categorical"}
+    return check(replace(draft, columns=list(map(str, frame.columns)), levels=levels), request.out)
+
+
+def redraft(request: Request) -> Draft:
+    """A draft, or, when `request.out` holds a profile already, that profile kept with the export's news."""
+    if request.out is None or not request.out.exists():
+        return draft_profile(request)
+    user = _existing(request.out)
+    lead_id = request.id or (None if (user.get("source") or {}).get("row_id") else user.get("id"))
+    outcome = request.outcome or (user.get("outcome") or {}).get("column")
+    draft = draft_profile(replace(request, id=lead_id, outcome=outcome))
+    merged, changes = merge(user, draft.profile, draft.columns, draft.levels)
+    report = [f"kept your edits in {request.out}", *(changes or ["no new columns and no vanished values"])]
+    return check(Draft(merged, draft.notes, report, draft.source, draft.columns, draft.levels), request.out)
+
+
+def _existing(path: Path) -> dict[str, Any]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise DraftError(f"{path}: the profile to keep cannot be read ({exc}); move it aside to draft anew") from None
+    if not isinstance(raw, dict):
+        raise DraftError(f"{path}: not a profile (expected a mapping at the top level)")
+    return raw
 
 
 def _read(request: Request) -> Export:
