@@ -9,7 +9,7 @@ AGREEMENT ?= agreements/demo.yaml
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install train test serve demo-data bench-train bench-serve bench-load benchmark-quality report clean
+.PHONY: install train test serve demo-data bench-train bench-serve bench-load benchmark-quality benchmark-drafts report clean
 
 install: $(STAMP)
 
@@ -48,6 +48,10 @@ bench-load: $(STAMP)
 
 benchmark-quality: $(STAMP)
 	$(BIN)/python -m benchmarks.quality
+
+# Each real history drafted from its raw files, then trained unedited against its hand-written profile.
+benchmark-drafts: $(STAMP)
+	$(BIN)/python -m benchmarks.drafts
 
 # Marketing report from the demo history and the @champion (run `make train` first), and the weekly
 # closed-loop report from the lead store, into data/reports/.

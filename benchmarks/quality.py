@@ -28,7 +28,7 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks.peers import peers
-from features.leakage import after_outcome_refusals, screen_features
+from features.leakage import Refusal, after_outcome_refusals, screen_features
 from features.profile import Feature, Profile, load_profile
 from features.source import load_history
 from models.tracking import tracking_uri, use_experiment
@@ -90,19 +90,36 @@ class SetResult:
         return {"train": float(fit.mean()), "holdout": float(self.split.holdout.won.mean())}
 
 
-def run_set(path: Path, console: Console) -> SetResult:
-    """The production path and its peers on one profile's history."""
-    profile = load_profile(path)
+@dataclass(frozen=True)
+class Prepared:
+    """One history made ready exactly as the training job makes it: deduplicated, split, screened."""
+
+    profile: Profile
+    options: TrainOptions
+    split: TimeSplit
+    refusals: list[Refusal]
+
+
+def prepare(path: Path, profile: Profile | None = None) -> Prepared:
+    """Load, deduplicate, split and screen a profile's history (`profile` overrides the file's)."""
+    profile = profile or load_profile(path)
     options = TrainOptions(profile=path, holdout=HOLDOUT)
     closed, _ = deduplicate(load_history(profile).closed, profile.id)
     check_minimums(closed, profile)
     split = split_history(closed, options)
     refusals = after_outcome_refusals(profile) + screen_features(
         profile, split.train.frame, split.train.won, split.holdout.frame, split.holdout.won)
+    return Prepared(profile, options, split, refusals)
+
+
+def run_set(path: Path, console: Console) -> SetResult:
+    """The production path and its peers on one profile's history."""
+    prepared = prepare(path)
+    profile, split, refusals = prepared.profile, prepared.split, prepared.refusals
     refused = {r.feature for r in refusals}
     result = SetResult(profile, split, [f for f in profile.features if f.name not in refused],
                        [r.feature for r in refusals if r.feature in profile.feature_names])
-    contenders = {OURS: lambda: _ours(profile, refusals, split, options), **peers(result.features, split)}
+    contenders = {OURS: lambda: fit_ours(prepared), **peers(result.features, split)}
     for name, fit in contenders.items():
         console.print(f"  {profile.name}: {name}…", style="dim")
         result.models.append(_measure(name, fit, split.holdout.won, split.prior_win_rate()))
@@ -117,7 +134,9 @@ def _measure(name: str, fit: Callable[[], tuple[np.ndarray, str]], won: np.ndarr
                        recalibration_check(won, p), base_rate_log_loss(won, prior), detail)
 
 
-def _ours(profile: Profile, refusals: list[Any], split: TimeSplit, options: TrainOptions) -> tuple[np.ndarray, str]:
+def fit_ours(prepared: Prepared) -> tuple[np.ndarray, str]:
+    """The production path's holdout probabilities, and what it chose."""
+    profile, refusals, split, options = prepared.profile, prepared.refusals, prepared.split, prepared.options
     features = usable_features(profile, refusals)
     selection = choose_model(profile.training, features, split, options.budget)
     estimator = fit_estimator(profile, refusals, split, options, selection)

@@ -56,8 +56,10 @@ def place(frame: pd.DataFrame, columns: dict[str, Column], labels: np.ndarray, t
 def _refusal(values: pd.Series, column: Column, labels: np.ndarray, closed: np.ndarray, order: np.ndarray,
              created: pd.Series | None) -> str | None:
     """'after:<why>' for a column known only after the outcome, another reason to leave it out, or None."""
-    if column.distinct <= 1:
-        return "one value in every row: nothing to learn from" if column.distinct else "empty in every row"
+    if column.filled == 0:
+        return "empty in every row"
+    if column.distinct == 1 and column.filled == column.rows:
+        return "one value in every row: nothing to learn from"
     for word in words(column.name) if not is_question(column.name) else []:
         if word in AFTER_OUTCOME_WORDS:
             return f"after:the name says so ('{word}'): {AFTER_OUTCOME_WORDS[word]}"
