@@ -140,9 +140,14 @@ def _report_refusals(steps: Steps, refused: list[Refusal]) -> None:
 
 
 def usable_features(profile: Profile, refused: list[Refusal]) -> list[Feature]:
-    """The profile's features that passed the leakage guard."""
+    """The profile's features that passed the leakage guard, in the order of their names.
+
+    The order a profile lists its features in means nothing, yet tree learners break ties between equal
+    splits by column position: in name order, the same fields give the same model however they are listed
+    (a drafted profile and a hand-written one, or a profile whose lines were moved).
+    """
     names = {r.feature for r in refused}
-    return [f for f in profile.features if f.name not in names]
+    return sorted((f for f in profile.features if f.name not in names), key=lambda f: (f.name.casefold(), f.name))
 
 
 def fit_estimator(profile: Profile, refused: list[Refusal], split: TimeSplit, options: TrainOptions,

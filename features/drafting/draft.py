@@ -180,6 +180,9 @@ def _assemble(request: Request, leads: Export, joins: list[dict[str, Any]], mark
 
 def _join_note(join: dict[str, Any]) -> str:
     note = f"{join['matched_share']:.0%} of leads matched"
+    if join["respelt"]:
+        note += "; keys spelt differently taken as the table's: " + ", ".join(
+            f"{lead!r} as {key!r}" for lead, key in join["respelt"].items())
     if join["unmatched"]:
         note += f"; keys with no row in the table: {', '.join(join['unmatched'])}"
     if join["repeated"]:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from features.drafting.columns import Column, parse_dates
-from features.drafting.vocabulary import AFTER_OUTCOME_WORDS, display_name, is_question, value_label, words
+from features.drafting.vocabulary import AFTER_OUTCOME_WORDS, display_name, is_question, value_labels, words
 from features.leakage import single_feature_auc
 from features.profile import FeatureKind, LeakageLimits
 from features.values import ValueProblem, coerce_series
@@ -104,8 +104,7 @@ def _feature(values: pd.Series, column: Column) -> tuple[dict[str, Any], str]:
     spec: dict[str, Any] = {"name": column.name, "kind": column.kind, "display": display_name(column.name)}
     empty = f"{column.empty_share:.0%} empty" if column.filled < column.rows else "never empty"
     if column.kind == "categorical":
-        labels = {str(code): label for code in values.dropna().astype(str).unique()[:MAX_LABELS]
-                  if (label := value_label(str(code))) is not None}
+        labels = value_labels([str(code) for code in values.dropna().astype(str).unique()[:MAX_LABELS]])
         if labels:
             spec["values"] = dict(sorted(labels.items()))
         return spec, f"{column.distinct:,} values; {empty}"

@@ -14,6 +14,7 @@ from features.drafting.reading import DraftError
 from features.drafting.vocabulary import OUTCOME_NAME_WORDS, WON_WORDS, folded, outcome_group, words
 from features.profile import Outcome
 from features.source import outcome_labels
+from features.values import FALSE_WORDS, TRUE_WORDS
 
 MAX_STAGES = 40  # an outcome column names a few stages; more distinct values make it a field, not an outcome
 MATCHED = "matched:"  # `--outcome matched:deals`: won when the lead has a row in the joined table deals
@@ -48,15 +49,29 @@ def draft_outcome(frame: pd.DataFrame, columns: dict[str, Column], named: str | 
 
 
 def _proposed(frame: pd.DataFrame, columns: dict[str, Column], created: pd.Series | None) -> OutcomeDraft:
-    found = [(name, d) for name in columns if (d := _encoding(frame[name], columns[name], created)) is not None]
+    found = [(name, d) for name in columns if (d := _encoding(frame[name], columns[name], created)) is not None
+             and (is_outcome_name(name) or not _only_yes_no(d.spec))]
     if not found:
-        few = [f"'{n}' ({_counts(frame[n])})" for n, c in columns.items() if 1 < c.distinct <= MAX_STAGES][:8]
+        # Columns named like an outcome, or holding some outcome word ('customer', 'UNQUALIFIED'), come first.
+        near = sorted((n for n, c in columns.items() if 1 < c.distinct <= MAX_STAGES),
+                      key=lambda n: (not is_outcome_name(n), not _some_outcome_word(frame[n])))
+        few = [f"'{n}' ({_counts(frame[n])})" for n in near][:8]
         raise DraftError("no column looks like the outcome (won / lost): name it with --outcome. Columns with few "
                          f"values: {'; '.join(few) or 'none'}")
     found.sort(key=lambda item: (-bool(set(words(item[0])) & OUTCOME_NAME_WORDS), -_coverage(item[1])))
     best, rest = found[0][1], found[1:]
     others = [f"'{n}' ({_counts(frame[n])})" for n, _ in rest]
     return OutcomeDraft(best.spec, best.evidence + f"; proposed from {len(found)} candidate(s)", best.labels, others)
+
+
+def _some_outcome_word(values: pd.Series) -> bool:
+    return any(outcome_group(v) in ("won", "lost") and folded(v) not in TRUE_WORDS | FALSE_WORDS
+               for v in values.dropna().unique()[:MAX_STAGES])
+
+
+def _only_yes_no(spec: dict[str, Any]) -> bool:
+    """A column of plain yes/no values ("Do Not Email") is a flag, an outcome only when its name says so."""
+    return all(folded(v) in TRUE_WORDS | FALSE_WORDS for v in [*spec.get("won", []), *spec.get("lost", [])])
 
 
 def _coverage(found: OutcomeDraft) -> float:
@@ -126,7 +141,7 @@ def _matched(frame: pd.DataFrame, stem: str, joins: list[dict[str, Any]]) -> Out
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, (np.integer, np.floating)):
+    if isinstance(value, (np.integer, np.floating, np.bool_)):
         value = value.item()
     if isinstance(value, float) and value.is_integer():
         return int(value)

@@ -122,6 +122,9 @@ def join_exports(leads: Export, joins: list[JoinSpec],
             if spec.on not in data.columns:
                 raise DraftError(f"join {spec.path}: key '{spec.on}' is not a column of {name}")
         keys = table.frame[spec.on]
+        respelt = respellings(frame[spec.on], keys)
+        if respelt:
+            frame = frame.assign(**{spec.on: frame[spec.on].replace(respelt)})
         matched = frame[spec.on].isin(set(keys.dropna()))
         if not matched.any():
             raise DraftError(f"join {spec.path}: no lead's '{spec.on}' matches a row of the table (0 % matched; "
@@ -134,13 +137,34 @@ def join_exports(leads: Export, joins: list[JoinSpec],
             entry["read"] = table.read
         if repeated:
             entry["duplicates"] = "first"
+        if respelt:
+            entry["value_maps"] = {spec.on: respelt}
         entries.append({"entry": entry, "matched_share": float(matched.mean()), "repeated": repeated,
                         "stem": _stem(spec.path), "keys": set(keys.dropna()),
                         "unmatched": [f"{value!r} ({count:,} leads)" for value, count in missed.items()],
+                        "respelt": respelt,
                         "columns": [c for c in table.frame.columns if c != spec.on]})
         first = table.frame[~keys.duplicated()]
         frame = frame.merge(first, how="left", on=spec.on, suffixes=("", "_joined"))
     return frame, entries
+
+
+def respellings(leads: pd.Series, keys: pd.Series) -> dict[Any, Any]:
+    """Lead keys with no row that match one table key but for case, spaces or punctuation ('GTXPro', 'GTX Pro')."""
+    known = set(keys.dropna())
+    spelt: dict[str, list[Any]] = {}
+    for key in known:
+        spelt.setdefault(_squeezed(key), []).append(key)
+    found = {}
+    for value in set(leads.dropna()) - known:
+        same = spelt.get(_squeezed(value), [])
+        if len(same) == 1:
+            found[value] = same[0]
+    return dict(sorted(found.items(), key=str))
+
+
+def _squeezed(value: Any) -> str:
+    return re.sub(r"[\W_]+", "", str(value).casefold())
 
 
 def _stem(path: Path) -> str:

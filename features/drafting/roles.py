@@ -24,7 +24,8 @@ ROW_ID = "row"  # the id a history without one gets: each row's position in the 
 POSITION = "row_position"  # the time a history without one gets: the same position
 # "Name" is personal unless the name is a company's, a campaign's or a product's.
 NOT_A_PERSON = frozenset({"company", "organization", "organisation", "account", "campaign", "product", "deal",
-                          "source", "stage", "firma", "bedrijf", "virksomhed", "firmy", "list", "form", "event"})
+                          "source", "stage", "firma", "bedrijf", "virksomhed", "firmy", "list", "form", "event",
+                          "opportunity", "pipeline", "project", "aftale"})
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", re.IGNORECASE)
 PHONE = re.compile(r"\+?[\d\s().-]{8,}")
 PATTERN_SHARE = 0.5  # a column whose values mostly look like e-mail addresses or phone numbers is personal
@@ -109,7 +110,9 @@ def _time(frame: pd.DataFrame, columns: dict[str, Column],
           excluded: set[str]) -> tuple[dict[str, Any], str, pd.Series | None] | None:
     dates = [c for name, c in columns.items() if c.kind == "date" and name not in excluded and _may_be_creation(c)]
     if dates:
-        column = min(dates, key=lambda c: (not set(words(c.name)) & CREATED_NAME_WORDS,
+        # Every lead has a creation time: a date empty for some leads (a joined deal's) is ranked after one
+        # that is always filled.
+        column = min(dates, key=lambda c: (not set(words(c.name)) & CREATED_NAME_WORDS, c.filled < c.rows,
                                            parse_dates(frame[c.name], c.date_format).median()))
         parsed = parse_dates(frame[column.name], column.date_format)
         spec: dict[str, Any] = {"column": column.name}

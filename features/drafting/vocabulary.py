@@ -12,6 +12,7 @@ import unicodedata
 WON_WORDS = frozenset({
     "won", "closed won", "closedwon", "closed-won", "win", "converted", "customer", "success", "successful",
     "sale", "sold", "signed", "subscribed", "yes", "true", "1", "y",
+    "closed - converted",                                        # Salesforce's default lead status
     "vundet", "konverteret", "kunde", "ja",                      # Danish
     "gewonnen", "geconverteerd", "klant",                        # Dutch and German
     "wygrana", "wygrany", "wygrane", "sukces", "klient", "tak",  # Polish
@@ -19,6 +20,7 @@ WON_WORDS = frozenset({
 LOST_WORDS = frozenset({
     "lost", "closed lost", "closedlost", "closed-lost", "loss", "not converted", "unqualified", "disqualified",
     "rejected", "failed", "no", "false", "0", "n", "dead", "junk",
+    "closed - not converted",                                    # Salesforce's default lead status
     "tabt", "afvist", "nej", "diskvalificeret",                  # Danish
     "verloren", "afgewezen", "nee", "nein",                      # Dutch and German
     "przegrana", "przegrany", "przegrane", "utracona", "odrzucony", "nie",  # Polish
@@ -30,6 +32,7 @@ OPEN_WORDS = frozenset({
     "appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin",
     "contractsent", "needs analysis", "value proposition", "id. decision makers", "perception analysis",
     "proposal/price quote", "negotiation/review", "pending",
+    "open - not contacted", "working - contacted",               # Salesforce's default lead statuses
     "ny", "igangværende", "åben", "kvalificeret", "tilbud", "forhandling", "pleje",    # Danish
     "nieuw", "lopend", "gekwalificeerd", "offerte", "onderhandeling", "neu", "offen",  # Dutch and German
     "nowy", "otwarta", "otwarty", "w toku", "kwalifikacja", "oferta", "negocjacje",    # Polish
@@ -58,6 +61,17 @@ AFTER_OUTCOME_WORDS = {
     "owner": "the seller who took the lead is assigned after it came in",
     "value": "a deal's value is agreed as it closes",
     "amount": "a deal's amount is agreed as it closes",
+}
+# The same words in the languages of our markets (Danish, Dutch, Polish, German); "status" is shared.
+AFTER_OUTCOME_WORDS |= {
+    **dict.fromkeys(("værdi", "waarde", "wartość", "wert"), AFTER_OUTCOME_WORDS["value"]),
+    **dict.fromkeys(("beløb", "bedrag", "kwota", "betrag"), AFTER_OUTCOME_WORDS["amount"]),
+    **dict.fromkeys(("årsag", "reden", "powód", "grund"), AFTER_OUTCOME_WORDS["reason"]),
+    **dict.fromkeys(("fase", "etap", "phase"), AFTER_OUTCOME_WORDS["stage"]),
+    **dict.fromkeys(("lukket", "gesloten", "zamknięcie", "zamknięcia", "geschlossen"), AFTER_OUTCOME_WORDS["closed"]),
+    **dict.fromkeys(("vundet", "gewonnen", "wygrana"), AFTER_OUTCOME_WORDS["won"]),
+    **dict.fromkeys(("tabt", "verloren", "przegrana", "utraty"), AFTER_OUTCOME_WORDS["lost"]),
+    **dict.fromkeys(("ejer", "eigenaar", "właściciel"), AFTER_OUTCOME_WORDS["owner"]),
 }
 OUTCOME_NAME_WORDS = frozenset({"converted", "won", "outcome", "result", "status", "stage", "y", "target",
                                 "label", "closed", "deal", "subscribed", "vundet", "wygrana", "gewonnen"})
@@ -118,6 +132,20 @@ def display_name(column: str) -> str:
     return joined[:1].upper() + joined[1:]
 
 
+# Short words that join the words of an upper-case code: MARKETING_AND_ADVERTISING -> "Marketing and advertising".
+JOINING_WORDS = frozenset({"and", "or", "of", "to", "in", "on", "for", "the", "a", "an", "by", "not", "non", "per"})
+UPPER_CODE = re.compile(r"[A-Z0-9]+(_[A-Z0-9]+)+")
+
+
+def value_labels(codes: list[str]) -> dict[str, str]:
+    """Labels for a column's coded values; in a column of upper-case codes (HubSpot's PAID_SEARCH,
+    REFERRALS, OFFLINE) a single upper-case word is a code too and reads 'Referrals'."""
+    labels = {code: label for code in codes if (label := value_label(code)) is not None}
+    if any(UPPER_CODE.fullmatch(code) and labels.get(code, "") != code.replace("_", " ") for code in codes):
+        labels |= {code: code.capitalize() for code in codes if re.fullmatch(r"[A-Z]{4,}", code)}
+    return labels
+
+
 def value_label(code: str) -> str | None:
     """Words for a machine code, or None when the value is already words.
 
@@ -131,7 +159,8 @@ def value_label(code: str) -> str | None:
     if "_" not in code:
         return None
     tokens = [t for t in code.split("_") if t]
-    if code.isupper() and all(len(t) >= 4 for t in tokens):
+    if code.isupper() and all(len(t) >= 4 or t.lower() in JOINING_WORDS for t in tokens) and \
+            any(len(t) >= 4 for t in tokens):
         text = " ".join(tokens).lower()
         return text[:1].upper() + text[1:]
     return " ".join(tokens)
