@@ -54,7 +54,7 @@ def _proposed(frame: pd.DataFrame, columns: dict[str, Column], created: pd.Serie
     if not found:
         # Columns named like an outcome, or holding some outcome word ('customer', 'UNQUALIFIED'), come first.
         near = sorted((n for n, c in columns.items() if 1 < c.distinct <= MAX_STAGES),
-                      key=lambda n: (not is_outcome_name(n), not _some_outcome_word(frame[n])))
+                      key=lambda n: (not is_outcome_name(n), not _some_outcome_word(columns[n], frame)))
         few = [f"'{n}' ({_counts(frame[n])})" for n in near][:8]
         raise DraftError("no column looks like the outcome (won / lost): name it with --outcome. Columns with few "
                          f"values: {'; '.join(few) or 'none'}")
@@ -64,7 +64,8 @@ def _proposed(frame: pd.DataFrame, columns: dict[str, Column], created: pd.Serie
     return OutcomeDraft(best.spec, best.evidence + f"; proposed from {len(found)} candidate(s)", best.labels, others)
 
 
-def _some_outcome_word(values: pd.Series) -> bool:
+def _some_outcome_word(column: Column, frame: pd.DataFrame) -> bool:
+    values: pd.Series = frame[column.name]
     return any(outcome_group(v) in ("won", "lost") and folded(v) not in TRUE_WORDS | FALSE_WORDS
                for v in values.dropna().unique()[:MAX_STAGES])
 

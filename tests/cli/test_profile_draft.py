@@ -125,3 +125,21 @@ def test_drafting_again_keeps_the_edits_and_reports_what_changed(runner: CliRunn
     assert "new column 'Country'" in output
     assert "column 'Employees' is no longer in the export" in output
     assert "values no longer in the export: web_form" in output
+
+
+@pytest.mark.slow
+def test_the_three_commands_draft_train_and_explain_with_labels(runner: CliRunner, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's own-export path: draft, train unedited, then reasons read the value labels."""
+    export, out, scored = tmp_path / "leads.csv", tmp_path / "ours.yaml", tmp_path / "scored.csv"
+    leads(rows=1200).to_csv(export, index=False)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    assert draft(runner, str(export), "--out", str(out))[0] == 0
+    trained = runner.invoke(app, ["train", "--profile", str(out)])
+    assert trained.exit_code == 0, trained.output
+    starter = Path(__file__).resolve().parents[2] / "agreements" / "starter.yaml"
+    result = runner.invoke(app, ["score", "--profile", str(out), "--agreement", str(starter), "--out", str(scored)])
+    assert result.exit_code == 0, result.output
+    reasons = " ".join(pd.read_csv(scored)["reasons"].fillna("").astype(str))
+    assert "Cold outbound" in reasons or "Web form" in reasons
+    assert "cold_outbound" not in reasons and "web_form" not in reasons

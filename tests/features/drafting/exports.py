@@ -203,8 +203,9 @@ def hubspot_deals(folder: Path, base: Leads, contacts: Generated, seed: int = 1,
         "Close Date": base.closed_at[rows].dt.strftime("%Y-%m-%d %H:%M").to_numpy(),
         "Create Date": created.dt.strftime("%Y-%m-%d %H:%M").to_numpy(),
     })
-    upsell = deals[deals["Deal Stage"] == "closedwon"].head(8).assign(
-        **{"Deal Stage": "appointmentscheduled", "Deal Name": lambda f: f["Deal Name"].str.replace("New", "Upsell")})
+    upsell = deals[deals["Deal Stage"] == "closedwon"].head(8).copy()
+    upsell["Deal Stage"] = "appointmentscheduled"
+    upsell["Deal Name"] = upsell["Deal Name"].str.replace("New", "Upsell")
     deals = pd.concat([deals, upsell], ignore_index=True)
     path = folder / name
     deals.to_csv(path, index=False)
