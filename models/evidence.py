@@ -78,7 +78,7 @@ def _lookup(table: Mapping[str, Any], feature: Feature, value: Any) -> Group | N
     label = feature.label
     if value is None or (isinstance(value, float) and math.isnan(value)):
         n, w = table["missing"]
-        return Group(f"leads without {label.lower()}", n, w)
+        return Group(f"leads with no {label.lower()} recorded", n, w)
     if "values" in table:
         key = str(bool(value)).lower() if feature.kind is FeatureKind.boolean else str(value)
         if key not in table["values"]:

@@ -11,18 +11,23 @@ import numpy as np
 
 from features.encoder import Column
 from features.profile import Feature, FeatureKind
-from models.evidence import Evidence
+from models.evidence import Evidence, Group
 from models.propensity import PropensityEstimator
 
 MIN_STRENGTH = 0.05  # log-odds; smaller contributions are noise to a seller
 MAX_REASONS = 3
 MAX_SUGGESTIONS = 3
 MIN_GAIN = 0.01  # a suggestion must raise P(won) by at least one point
+EVIDENCE_KEYS = ("description", "win_rate", "leads", "base_rate")
 
 
 @dataclass(frozen=True)
 class Reason:
-    """One field's pull on the score: which way, how hard (log-odds), and the sentence."""
+    """One field's pull on the score: which way, how hard (log-odds), the evidence behind it, the sentence.
+
+    `evidence` is {description, win_rate, leads, base_rate} of the past leads sharing this value, or None
+    when no group of enough leads agrees with the pull: a reason never quotes figures that point against it.
+    """
 
     field: str
     display: str
@@ -30,6 +35,7 @@ class Reason:
     direction: str
     strength: float
     sentence: str
+    evidence: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -62,17 +68,41 @@ def _reason(feature: Feature, column: Column, strength: float, raw: Any, evidenc
     if value == "(other)":
         value = raw
     direction = "raises" if strength > 0 else "lowers"
-    sentence = f"{feature.label}: {describe(feature, value)} {direction} the chance of winning."
-    group = evidence.group(feature, value)
+    if is_absent(value):
+        sentence = f"No {feature.label.lower()} recorded {direction} the chance of winning."
+    else:
+        sentence = f"{feature.label}: {describe(feature, value)} {direction} the chance of winning."
+    group = agreeing_group(evidence, feature, value, direction)
     if group is not None:
         sentence += (f" {group.description[0].upper()}{group.description[1:]} were won "
                      f"{group.win_rate:.0%} of the time, against {evidence.base_rate:.0%} overall.")
-    return Reason(feature.name, feature.label, value, direction, round(abs(strength), 3), sentence)
+    found = None if group is None else {"description": group.description, "win_rate": round(group.win_rate, 4),
+                                        "leads": group.leads, "base_rate": round(evidence.base_rate, 4)}
+    return Reason(feature.name, feature.label, value, direction, round(abs(strength), 3), sentence, found)
+
+
+def agreeing_group(evidence: Evidence, feature: Feature, value: Any, direction: str) -> Group | None:
+    """The value's group when its win rate, as a seller reads it (whole percent), differs from the base
+    rate the way the reason pulls; else None.
+
+    The model's pull is conditional on every other field, the group's rate is not, so the two can
+    disagree (a country that wins at the base rate overall but lifts leads like this one); quoting such
+    a group would contradict the reason, and no figure is better than a contradicting one.
+    """
+    group = evidence.group(feature, value)
+    if group is None:
+        return None
+    rate, base = round(group.win_rate * 100), round(evidence.base_rate * 100)
+    return group if (rate > base if direction == "raises" else rate < base) else None
+
+
+def is_absent(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def describe(feature: Feature, value: Any) -> str:
     """A value as a seller would say it."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_absent(value):
         return "not in the CRM"
     if feature.kind is FeatureKind.boolean:
         return "yes" if value else "no"

@@ -87,6 +87,13 @@ class RuleOut(BaseModel):
     missing: list[str] = []
 
 
+class EvidenceOut(BaseModel):
+    description: str
+    win_rate: float
+    leads: int
+    base_rate: float
+
+
 class ReasonOut(BaseModel):
     field: str
     display: str
@@ -94,6 +101,8 @@ class ReasonOut(BaseModel):
     direction: str
     strength: float
     sentence: str
+    evidence: EvidenceOut | None = Field(None, description="The past leads sharing this value, when they agree "
+                                                           "with the pull (never figures that point against it).")
 
 
 class SuggestionOut(BaseModel):

@@ -70,7 +70,8 @@ def _refusal(values: pd.Series, column: Column, labels: np.ndarray, closed: np.n
     filled = values.notna().to_numpy()
     won, lost = filled[closed & (labels == 1)], filled[closed & (labels == 0)]
     rate_won, rate_lost = (float(won.mean()) if len(won) else 0.0), (float(lost.mean()) if len(lost) else 0.0)
-    if abs(rate_won - rate_lost) >= LIMITS.one_outcome_fill_gap and min(rate_won, rate_lost) < 0.02:
+    if len(won) and len(lost) and abs(rate_won - rate_lost) >= LIMITS.one_outcome_fill_gap and \
+            min(rate_won, rate_lost) < 0.02:
         return (f"after:filled for {rate_won:.0%} of won and {rate_lost:.0%} of lost leads: it is filled in for "
                 "one outcome only")
     if column.kind == "date" and created is not None:

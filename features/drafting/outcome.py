@@ -13,7 +13,7 @@ from features.drafting.columns import Column, parse_dates
 from features.drafting.reading import DraftError
 from features.drafting.vocabulary import OUTCOME_NAME_WORDS, WON_WORDS, folded, outcome_group, words
 from features.profile import Outcome
-from features.source import outcome_labels
+from features.source import lost_with_age, outcome_labels
 from features.values import FALSE_WORDS, TRUE_WORDS
 
 MAX_STAGES = 40  # an outcome column names a few stages; more distinct values make it a field, not an outcome
@@ -58,10 +58,13 @@ def _proposed(frame: pd.DataFrame, columns: dict[str, Column], created: pd.Serie
         few = [f"'{n}' ({_counts(frame[n])})" for n in near][:8]
         raise DraftError("no column looks like the outcome (won / lost): name it with --outcome. Columns with few "
                          f"values: {'; '.join(few) or 'none'}")
-    found.sort(key=lambda item: (-bool(set(words(item[0])) & OUTCOME_NAME_WORDS), -_coverage(item[1])))
+    # Won, lost and open said in words beat a won date, whose lost leads are only inferred from their age.
+    found.sort(key=lambda item: (-bool(set(words(item[0])) & OUTCOME_NAME_WORDS), "won_when" in item[1].spec,
+                                 -_coverage(item[1])))
     best, rest = found[0][1], found[1:]
     others = [f"'{n}' ({_counts(frame[n])})" for n, _ in rest]
-    return OutcomeDraft(best.spec, best.evidence + f"; proposed from {len(found)} candidate(s)", best.labels, others)
+    also = f"; other candidates: {'; '.join(others)}" if others else ""
+    return OutcomeDraft(best.spec, f"proposed: {best.evidence}{also}", best.labels, others)
 
 
 def _some_outcome_word(column: Column, frame: pd.DataFrame) -> bool:
@@ -123,6 +126,8 @@ def _filled(values: pd.Series, column: Column, created: pd.Series | None) -> Out
             evidence = (f"won when filled ({column.filled:,} of {column.rows:,} leads); {WIN_AGE_QUANTILE:.0%} of "
                         f"wins came within {days} days, so a lead not won is open until {days} days old, then lost")
     labels = outcome_labels(values, Outcome(**spec))
+    if created is not None:  # as the history loads: a lead not won is lost once older than lost_after_days
+        labels = lost_with_age(labels, created.reset_index(drop=True), spec.get("lost_after_days"))
     return OutcomeDraft(spec, evidence, labels)
 
 

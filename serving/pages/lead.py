@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from features.encoder import FieldProblem
-from features.profile import Profile
+from features.profile import FeatureKind, Profile
 from features.values import is_missing
 from models.agreement import Agreement
 from models.explanation import Suggestion, suggestions
@@ -133,8 +133,15 @@ def agreement_note(agreement: Agreement, score: StoredScore) -> str | None:
 
 
 def missing(profile: Profile, score: StoredScore) -> list[str]:
-    """The model's fields the CRM did not have for this lead, by the names sellers read."""
-    return [feature.label for feature in profile.features if is_missing(score.fields.get(feature.name))]
+    """The model's fields the CRM did not have for this lead, by the names sellers read.
+
+    A field whose absence is itself a reason that raises the grade says so, so that the page never both
+    thanks the lead for a gap and asks to fill it without a word on why.
+    """
+    raising = {r.get("field") for r in score.reasons if r.get("direction") == "raises" and is_missing(r.get("value"))}
+    return [f"{feature.label} (leads without it were won more often, so its absence raises the grade for now)"
+            if feature.name in raising else feature.label
+            for feature in profile.features if is_missing(score.fields.get(feature.name))]
 
 
 def contact(profile: Profile, score: StoredScore) -> list[tuple[str, bool]]:
@@ -176,4 +183,6 @@ def field_labels(profile: Profile) -> dict[str, str]:
 def field_values(profile: Profile, score: StoredScore) -> list[tuple[str, str | bool | int | float]]:
     """The non-personal values the CRM sent, by the names sellers read (missing ones left out)."""
     labels = field_labels(profile)
-    return [(labels.get(name, name), value) for name, value in score.fields.items() if not is_missing(value)]
+    coded = {f.name: f for f in profile.features if f.kind is FeatureKind.categorical}
+    return [(labels.get(name, name), coded[name].value_label(value) if name in coded else value)
+            for name, value in score.fields.items() if not is_missing(value)]

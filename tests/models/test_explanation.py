@@ -123,6 +123,7 @@ def test_a_model_without_signal_gives_no_reasons_and_says_so(model: LeadModel, d
 @pytest.mark.parametrize(("kind", "value", "said"), [
     (FeatureKind.boolean, True, "yes"), (FeatureKind.boolean, False, "no"), (FeatureKind.numeric, 12.0, "12"),
     (FeatureKind.numeric, 2.5, "2.50"), (FeatureKind.numeric, None, "not in the CRM"),
-    (FeatureKind.numeric, math.nan, "not in the CRM"), (FeatureKind.categorical, "referral", "referral")])
+    (FeatureKind.numeric, math.nan, "not in the CRM"), (FeatureKind.categorical, "referral", "Referral"),
+        (FeatureKind.categorical, "cold_outbound", "Cold outbound"), (FeatureKind.categorical, "IT", "IT")])
 def test_values_are_said_as_a_seller_would(kind: FeatureKind, value: Any, said: str) -> None:
     assert describe(Feature(name="f", kind=kind), value) == said

@@ -143,7 +143,7 @@ def test_salesforce_lead_report_proposes_converted(tmp_path: Path) -> None:
     assert profile["id"] == "Lead ID"
     assert profile["time"] == {"column": "Created Date", "format": "%m/%d/%Y"}
     assert profile["outcome"] == {"column": "Converted", "won": [1], "lost": [0]}
-    assert "Lead Status" in " ".join(next(line for line in draft.report if line.startswith("other outcome")))
+    assert "'Lead Status' (" in next(line for line in draft.report if line.startswith("other outcome"))
     refused = _refused(draft)
     assert "Rating" in refused and "Lead Status" in refused
     assert set(_attributes(draft)) == {"First Name", "Last Name", "Email", "Phone"}
