@@ -139,7 +139,8 @@ def missing(profile: Profile, score: StoredScore) -> list[str]:
     thanks the lead for a gap and asks to fill it without a word on why.
     """
     raising = {r.get("field") for r in score.reasons if r.get("direction") == "raises" and is_missing(r.get("value"))}
-    return [f"{feature.label} (leads without it were won more often, so its absence raises the grade for now)"
+    return [f"{feature.label} (the model reads its absence as raising the chance, so filling it in may change "
+             "the grade)"
             if feature.name in raising else feature.label
             for feature in profile.features if is_missing(score.fields.get(feature.name))]
 
