@@ -83,6 +83,7 @@ def select(frame: pd.DataFrame, won: np.ndarray, features: Sequence[Feature], va
     started = time.monotonic()
     frame, won, sample = _search_sample(frame, won)
     origins = _origins(len(won), valid_share)
+    encoded = [_encode(frame, features, bounds) for bounds in origins]
     trials: dict[Recipe, list[Trial]] = {}
     seconds: dict[str, float] = {}
     cut: list[str] = []
@@ -91,7 +92,8 @@ def select(frame: pd.DataFrame, won: np.ndarray, features: Sequence[Feature], va
             cut.append(recipe.name)
             continue
         began = time.monotonic()
-        trials[recipe] = [_trial(recipe, frame, won, features, bounds, seed) for bounds in origins]
+        trials[recipe] = [_trial(recipe, origin, won, bounds, seed)
+                          for origin, bounds in zip(encoded, origins, strict=True)]
         seconds[recipe.name] = round(time.monotonic() - began, 2)
     scored = _score_all(trials, calibrations)
     for s in scored:
@@ -119,11 +121,24 @@ def _origins(rows: int, valid_share: float) -> list[tuple[int, int, int]]:
     return out
 
 
-def _trial(recipe: Recipe, frame: pd.DataFrame, won: np.ndarray, features: Sequence[Feature],
-           bounds: tuple[int, int, int], seed: int) -> Trial:
-    fit_end, origin, end = bounds
+@dataclass(frozen=True)
+class EncodedOrigin:
+    """One origin's encoder, fitted on the leads before it, and every lead up to the end of its test slice."""
+
+    encoder: FeatureEncoder
+    x: np.ndarray
+
+
+def _encode(frame: pd.DataFrame, features: Sequence[Feature], bounds: tuple[int, int, int]) -> EncodedOrigin:
+    # The encoding depends on the origin only, so every recipe of the search shares it.
+    _, origin, end = bounds
     encoder = FeatureEncoder(features).fit(frame.iloc[:origin])
-    x = encoder.transform(frame.iloc[:end])
+    return EncodedOrigin(encoder, encoder.transform(frame.iloc[:end]))
+
+
+def _trial(recipe: Recipe, encoded: EncodedOrigin, won: np.ndarray, bounds: tuple[int, int, int], seed: int) -> Trial:
+    fit_end, origin, end = bounds
+    encoder, x = encoded.encoder, encoded.x
     # The origin's model is judged before the refit that would add its inner validation slice: that halves
     # the search (CatBoost fits cost 10-15 s each on 20,000 leads), and every recipe is judged alike.
     member = fit_member(recipe, encoder, x[:fit_end], won[:fit_end], x[fit_end:origin], won[fit_end:origin], seed,
