@@ -23,7 +23,8 @@ def draft(
     path: Annotated[Path | None, typer.Argument(help="The export: a CSV or Parquet file.")] = None,
     join: Annotated[list[Path] | None, typer.Option(help="A table to join onto the leads (repeat; pair each with "
                                                          "--on).")] = None,
-    on: Annotated[list[str] | None, typer.Option(help="The key of the --join in the same place.")] = None,
+    on: Annotated[list[str] | None, typer.Option(help="The key of the --join in the same place (LEFT=RIGHT when "
+                                                     "the table names it otherwise).")] = None,
     outcome: Annotated[str | None, typer.Option(help="The outcome column (or matched:<join file name> for 'won "
                                                      "when the lead is in that table').")] = None,
     lead_id: Annotated[str | None, typer.Option("--id", help="The lead id column, when two could be.")] = None,
@@ -37,8 +38,9 @@ def draft(
     joins, keys = join or [], on or []
     if len(joins) != len(keys):
         fail(f"give one --on per --join ({len(joins)} --join, {len(keys)} --on), in the same order")
-    request = Request(path=path, url=url, table=table, joins=[JoinSpec(p, k) for p, k in zip(joins, keys, strict=True)],
-                      outcome=outcome, id=lead_id, encoding=encoding, out=out)
+    pairs = [JoinSpec.parse(p, k) for p, k in zip(joins, keys, strict=True)]
+    request = Request(path=path, url=url, table=table, joins=pairs, outcome=outcome, id=lead_id, encoding=encoding,
+                      out=out)
     try:
         result = redraft(request)
     except DraftError as exc:

@@ -11,7 +11,12 @@ from typing import Any
 import pandas as pd
 
 SNIFF_BYTES = 65_536
-ENCODINGS = ("utf-8", "utf-16", "cp1252")  # what Excel and the CRMs write; cp1252 decodes any byte but five
+ENCODINGS = ("utf-8", "utf-16")  # tried in order; then the Windows code page whose letters fit the text best
+CODE_PAGES = ("cp1252", "cp1250")  # Excel's Western (Danish, Dutch, German) and Central European (Polish)
+# Letters of the markets' alphabets, and symbols that a Polish file read as cp1252 shows instead of them
+# (ł as ³, ą as ¹, ś as œ, ż as ¿): which code page reads a file is the one that yields words, not symbols.
+LETTERS = frozenset("æøåÆØÅéèëïüöäßÉÜÖÄąćęłńóśźżĄĆĘŁŃÓŚŹŻ")
+SYMBOLS = frozenset("³¹œ¿Ÿ¥Œ¼¾ª¦")
 
 
 class DraftError(ValueError):
@@ -72,18 +77,41 @@ def _read_csv(path: Path, encoding: str | None) -> Export:
 
 
 def _decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str]:
-    for name in (encoding,) if encoding else ENCODINGS:
-        if name == "utf-16" and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            continue
+    if encoding is None:
+        for name in ENCODINGS:
+            if name == "utf-16" and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+                continue
+            try:
+                return name, raw.decode(name)
+            except UnicodeDecodeError:
+                continue
+        return _code_page(path, raw)
+    try:
+        return encoding, raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise DraftError(f"{path}: not {encoding} text: byte {raw[exc.start]:#04x} at position {exc.start} "
+                         "cannot be decoded") from None
+    except LookupError:
+        raise DraftError(f"{path}: unknown encoding {encoding!r}") from None
+
+
+def _code_page(path: Path, raw: bytes) -> tuple[str, str]:
+    """The Windows code page that decodes the file into the most letters and the fewest stray symbols."""
+    read = {}
+    for name in CODE_PAGES:
         try:
-            return name, raw.decode(name)
-        except UnicodeDecodeError as exc:
-            if encoding:
-                raise DraftError(f"{path}: not {encoding} text: byte {raw[exc.start]:#04x} at position "
-                                 f"{exc.start} cannot be decoded") from None
-        except LookupError:
-            raise DraftError(f"{path}: unknown encoding {encoding!r}") from None
-    raise DraftError(f"{path}: not text in UTF-8, UTF-16 or Windows-1252: name the encoding with --encoding")
+            read[name] = raw.decode(name)
+        except UnicodeDecodeError:
+            continue
+    if not read:
+        raise DraftError(f"{path}: not text in UTF-8, UTF-16, Windows-1252 or Windows-1250: name the encoding "
+                         "with --encoding")
+
+    def fit(text: str) -> int:
+        return sum(c in LETTERS for c in text) - 2 * sum(c in SYMBOLS for c in text)
+
+    name = max(read, key=lambda n: (fit(read[n]), n == CODE_PAGES[0]))
+    return name, read[name]
 
 
 def _separator(path: Path, sample: str) -> str:
@@ -105,10 +133,21 @@ def _decimal_commas(sample: str, sep: str) -> bool:
 
 @dataclass(frozen=True)
 class JoinSpec:
-    """A table to join onto the leads and the key both share."""
+    """A table to join onto the leads, the leads' key, and the table's when it is named otherwise."""
 
     path: Path
     on: str
+    right_on: str | None = None
+
+    @classmethod
+    def parse(cls, path: Path, key: str) -> JoinSpec:
+        """`--on KEY`, or `--on LEFT=RIGHT` when the table names the key otherwise ('Record ID=Contact ID')."""
+        left, _, right = key.partition("=")
+        return cls(path, left.strip(), right.strip() or None)
+
+    @property
+    def key(self) -> str:
+        return self.right_on or self.on
 
 
 def join_exports(leads: Export, joins: list[JoinSpec],
@@ -118,10 +157,10 @@ def join_exports(leads: Export, joins: list[JoinSpec],
     entries = []
     for spec in joins:
         table = read_export(spec.path, encoding)
-        for name, data in (("the leads", frame), (spec.path.name, table.frame)):
-            if spec.on not in data.columns:
-                raise DraftError(f"join {spec.path}: key '{spec.on}' is not a column of {name}")
-        keys = table.frame[spec.on]
+        for name, data, column in (("the leads", frame, spec.on), (spec.path.name, table.frame, spec.key)):
+            if column not in data.columns:
+                raise DraftError(f"join {spec.path}: key '{column}' is not a column of {name}")
+        keys = table.frame[spec.key]
         respelt = respellings(frame[spec.on], keys)
         if respelt:
             frame = frame.assign(**{spec.on: frame[spec.on].replace(respelt)})
@@ -133,6 +172,8 @@ def join_exports(leads: Export, joins: list[JoinSpec],
         filled = frame[spec.on].notna()
         missed = frame.loc[filled & ~matched, spec.on].value_counts().head(3)
         entry: dict[str, Any] = {"path": str(spec.path.resolve()), "on": spec.on}
+        if spec.right_on:
+            entry["right_on"] = spec.right_on
         if table.read:
             entry["read"] = table.read
         if repeated:
@@ -143,9 +184,9 @@ def join_exports(leads: Export, joins: list[JoinSpec],
                         "stem": _stem(spec.path), "keys": set(keys.dropna()),
                         "unmatched": [f"{value!r} ({count:,} leads)" for value, count in missed.items()],
                         "respelt": respelt,
-                        "columns": [c for c in table.frame.columns if c != spec.on]})
+                        "columns": [c for c in table.frame.columns if c != spec.key]})
         first = table.frame[~keys.duplicated()]
-        frame = frame.merge(first, how="left", on=spec.on, suffixes=("", "_joined"))
+        frame = frame.merge(first, how="left", left_on=spec.on, right_on=spec.key, suffixes=("", "_joined"))
     return frame, entries
 
 

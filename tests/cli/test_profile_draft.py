@@ -143,3 +143,20 @@ def test_the_three_commands_draft_train_and_explain_with_labels(runner: CliRunne
     reasons = " ".join(pd.read_csv(scored)["reasons"].fillna("").astype(str))
     assert "Cold outbound" in reasons or "Web form" in reasons
     assert "cold_outbound" not in reasons and "web_form" not in reasons
+
+
+def test_a_join_key_named_otherwise_is_given_as_left_equals_right(runner: CliRunner, tmp_path: Path) -> None:
+    export, deals, out = tmp_path / "leads.csv", tmp_path / "deals.csv", tmp_path / "leads.yaml"
+    frame = leads().drop(columns=["Status", "Close Date"])
+    frame.to_csv(export, index=False)
+    won = frame[frame["Lead Source"] == "referral"].head(60)
+    pd.DataFrame({"Contact ID": won["Lead ID"], "Deal Stage": "closedwon"}).to_csv(deals, index=False)
+    code, output = draft(runner, str(export), "--join", str(deals), "--on", "Lead ID=Contact ID",
+                         "--outcome", "matched:deals", "--out", str(out))
+    assert code == 0, output
+    profile = load_profile(out)
+    join = profile.source.joins[0]
+    assert (join.on, join.right_on, join.matched) == ("Lead ID", "Contact ID", "in_deals")
+    history = load_history(profile)
+    assert (int(history.closed.won.sum()), len(history.closed.won)) == (60, 400)
+    assert "Deal Stage" in {c.column for c in profile.known_after_outcome}  # filled for won leads only
