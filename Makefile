@@ -9,7 +9,7 @@ AGREEMENT ?= agreements/demo.yaml
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install train test serve demo-data bench-train bench-serve bench-load benchmark-quality benchmark-drafts report clean
+.PHONY: install train test check-translations catalogs serve demo-data bench-train bench-serve bench-load benchmark-quality benchmark-drafts report clean
 
 install: $(STAMP)
 
@@ -27,10 +27,21 @@ $(DEMO_DATA): | $(STAMP)
 train: $(STAMP) $(DEMO_DATA)
 	$(BIN)/leadscore train --profile $(PROFILE) --agreement $(AGREEMENT)
 
-test: $(STAMP)
+test: $(STAMP) check-translations
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# Every message and every per-language profile or agreement text in en, da, nl and pl (CI fails on a gap).
+check-translations: $(STAMP)
+	$(BIN)/leadscore check-translations
+
+# Extract the messages sellers and marketers read into the template, then merge it into each language's catalog.
+catalogs: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k n_:1,2 --no-location --sort-output --project leadscore \
+		-o serving/language/locale/messages.pot .
+	$(BIN)/pybabel update -i serving/language/locale/messages.pot -d serving/language/locale \
+		--no-fuzzy-matching --ignore-obsolete
 
 serve: $(STAMP)
 	LEADSCORE_PROFILE=$(PROFILE) LEADSCORE_AGREEMENT=$(AGREEMENT) \

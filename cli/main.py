@@ -13,6 +13,7 @@ import typer
 from cli.console import err, fail
 from cli.profiles import profiles
 from cli.reports import agreement_impact, report
+from cli.translations import check_translations
 from cli.weekly import weekly
 from features.profile import FeatureKind, Profile, ProfileError, load_profile
 from features.source import HistoryError
@@ -24,6 +25,7 @@ from models.tracking import tracking_uri
 if TYPE_CHECKING:
     from models.agreement import Agreement
     from models.scoring import Score
+    from serving.language.wording import Wording
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Lead prioritisation: train, inspect, score.")
 USER_ERRORS = (ProfileError, HistoryError, ModelLoadError, RegistryError, ValueError)
@@ -110,6 +112,8 @@ def score(
     agreement: Annotated[Path | None, typer.Option(help="Agreement to grade with (default bounds A 0.5 / B 0.25 / "
                                                         "C 0.1, no rules).")] = None,
     data: Annotated[Path | None, typer.Option(help="History file instead of the profile's source.")] = None,
+    language: Annotated[str, typer.Option(help="Language of the grade labels, reasons and explanations "
+                                               "(en, da, nl, pl).")] = "en",
 ) -> None:
     """Score the open leads of a profile's history with the champion: probability, grade and top reasons."""
     from models.agreement import AgreementError
@@ -118,7 +122,7 @@ def score(
         fail(f"--out {out}: write a .csv or .parquet file, not {out.suffix or 'a file without a suffix'}")
     try:
         lead_profile = load_profile(profile)
-        scored = score_open_leads(lead_profile, _agreement(agreement, lead_profile), data)
+        scored = score_open_leads(lead_profile, _agreement(agreement, lead_profile), data, language)
     except (*USER_ERRORS, AgreementError) as exc:
         fail(str(exc))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -134,10 +138,12 @@ def _agreement(path: Path | None, profile: Profile) -> Agreement:
     return load_agreement(path, profile)
 
 
-def score_open_leads(profile: Profile, agreement: Agreement, data: Path | None = None) -> pd.DataFrame:
+def score_open_leads(profile: Profile, agreement: Agreement, data: Path | None = None,
+                     language: str = "en") -> pd.DataFrame:
     """One row per open lead: the id, the calibrated probability, the agreed grade and the reasons."""
     from features.source import load_history
     from models.scoring import Scorer, freeze_loaded_objects
+    from serving.language.wording import Wording
 
     registry = Registry(tracking_uri(), profile.registered_model)
     champion = registry.load_alias(CHAMPION)
@@ -148,7 +154,8 @@ def score_open_leads(profile: Profile, agreement: Agreement, data: Path | None =
     freeze_loaded_objects()
     # The columns are the profile's field names, so every record is keyed by str.
     scores = scorer.score_many(cast("list[dict[str, Any]]", leads.to_dict("records")))
-    rows = [_score_row(item) for item in scores]
+    wording = Wording(language, profile, agreement)
+    rows = [_score_row(item, wording, scorer.signal) for item in scores]
     return pd.DataFrame({profile.id: leads[profile.id].to_numpy(),
                          **{column: [row[column] for row in rows] for column in SCORE_COLUMNS}})
 
@@ -162,13 +169,14 @@ def _as_read(open_leads: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     return leads
 
 
-def _score_row(item: Score) -> dict[str, object]:
+def _score_row(item: Score, wording: Wording, signal: bool) -> dict[str, object]:
     decision = item.decision
+    reasons = [wording.reason(reason)["sentence"] for reason in item.reasons]
     return {"probability": round(item.probability, 6), "score": item.score, "model_grade": decision.model_grade,
-            "grade": decision.grade, "label": decision.label, "disqualified": decision.disqualified,
-            "deciding_rule": decision.deciding_rule or "", "rules": "; ".join(rule.id for rule in decision.fired),
-            "reasons": " ".join(reason.sentence for reason in item.reasons), "missing": "; ".join(item.missing),
-            "explanation": " ".join(item.explanation)}
+            "grade": decision.grade, "label": wording.label(decision.grade, decision.disqualified),
+            "disqualified": decision.disqualified, "deciding_rule": decision.deciding_rule or "",
+            "rules": "; ".join(rule.id for rule in decision.fired), "reasons": " ".join(reasons),
+            "missing": "; ".join(item.missing), "explanation": " ".join([*wording.heading(decision, signal), *reasons])}
 
 
 # The closed-loop commands live in cli/reports.py.
@@ -176,3 +184,4 @@ app.command("agreement-impact")(agreement_impact)
 app.command("report")(report)
 app.command("weekly")(weekly)
 app.add_typer(profiles, name="profile")
+app.command("check-translations")(check_translations)

@@ -23,6 +23,7 @@ from reports.charts import percent
 from reports.funnel import FunnelError, build_funnel, funnel_from_history
 from reports.funnel_page import write_report
 from reports.impact import Impact, WonDeals, compare_agreements
+from reports.weekly import profile_labeller
 
 USER_ERRORS = (ProfileError, HistoryError, AgreementError, FunnelError, ModelLoadError, RegistryError,
                ValueError, OSError)
@@ -150,7 +151,7 @@ def report(
             history = load_history(lead_profile, data)
             scored = funnel_from_history(history, model, terms, id_column=lead_profile.id)
             origin = about(lead_profile, data, model)
-        funnel = build_funnel(scored, terms, *period, about=origin)
+        funnel = build_funnel(scored, terms, *period, about=origin, labeller=profile_labeller(lead_profile, {}))
         json_path, html_path = write_report(funnel, out)
     except USER_ERRORS as exc:
         fail(str(exc))

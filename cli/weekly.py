@@ -10,9 +10,11 @@ import typer
 
 from cli.console import err, fail
 from features.profile import ProfileError, load_profile
+from features.texts import LANGUAGES
 from models.agreement import AgreementError, load_agreement
 from reports.weekly import profile_labeller, weekly_report
 from reports.weekly_page import write_weekly
+from serving.language.catalog import language as catalog_language
 from serving.settings import Settings
 from serving.store.database import LeadStore
 from serving.store.errors import StoreError
@@ -29,8 +31,12 @@ def weekly(
     = None,
     weeks: Annotated[int, typer.Option(min=1, max=52, help="Whole weeks in the window.")] = 4,
     out: Annotated[Path, typer.Option(help="Folder for weekly.json, weekly.html and the CSV.")] = Path("data/reports"),
+    language: Annotated[str, typer.Option(help="Language of the HTML report: en, da, nl or pl.")] = "en",
 ) -> None:
     """Write the weekly closed-loop report from the lead store the service settings name."""
+    if language not in LANGUAGES:
+        fail(f"language {language!r} is not served (languages: {', '.join(LANGUAGES)})")
+    reader = catalog_language(language)
     settings = Settings()
     store = LeadStore(settings.lead_store_url)
     try:
@@ -39,8 +45,8 @@ def weekly(
         day = dt.date.fromisoformat(end) if end else dt.datetime.now(dt.UTC).date()
         data = weekly_data(store, FollowUp(terms.letters, dict(terms.follow_up_hours)))
         columns = {"campaign": "campaign", "source": settings.source_field or "lead_source"}
-        report = weekly_report(data, terms, profile_labeller(lead_profile, columns), day, weeks)
-        written = write_weekly(report, out)
+        report = weekly_report(data, terms, profile_labeller(lead_profile, columns, language), day, weeks, language)
+        written = write_weekly(report, out, reader, language)
     except (ProfileError, AgreementError, StoreError, ValueError, OSError) as exc:
         fail(str(exc))
     finally:

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from features.texts import Text, check_languages, in_language, readable_code
+
 
 class ProfileError(ValueError):
     """A dataset profile that cannot be used, with the field and the problem."""
@@ -152,16 +154,24 @@ class Feature(_Strict):
 
     name: str
     kind: FeatureKind
-    display: str = ""
+    display: Text = ""
     actionable: bool = False
     monotone: Literal[-1, 0, 1] = 0
     allow_leaky: bool = False
-    values: dict[str, str] = Field(default_factory=dict)  # value labels sellers read: {code: label}
+    values: dict[str, Text] = Field(default_factory=dict)  # value labels sellers read: {code: label}
 
     @field_validator("display")
     @classmethod
-    def _default_display(cls, value: str) -> str:
-        return value.strip()
+    def _default_display(cls, value: Text) -> Text:
+        checked = check_languages(value)
+        return checked.strip() if isinstance(checked, str) else {k: v.strip() for k, v in checked.items()}
+
+    @field_validator("values")
+    @classmethod
+    def _value_languages(cls, value: dict[str, Text]) -> dict[str, Text]:
+        for label in value.values():
+            check_languages(label)
+        return value
 
     @model_validator(mode="after")
     def _monotone_fits_kind(self) -> Feature:
@@ -172,32 +182,37 @@ class Feature(_Strict):
 
     @property
     def label(self) -> str:
-        return self.display or self.name.replace("_", " ").capitalize()
+        return self.label_in("en")
 
-    def value_label(self, value: object) -> str:
+    def label_in(self, code: str) -> str:
+        """The name sellers read, in a language."""
+        return in_language(self.display, code) or self.name.replace("_", " ").capitalize()
+
+    def value_label(self, value: object, code: str = "en") -> str:
         """The words a seller reads for one of this feature's values: its label, else the code made readable."""
         text = str(value)
-        return self.values.get(text) or readable_code(text)
-
-
-def readable_code(code: str) -> str:
-    """A raw code in words: 'cold_outbound' -> 'Cold outbound'; codes with capitals ('IT', 'Google') stay."""
-    if code != code.lower() or not any(c.isalpha() for c in code):
-        return code
-    words = re.sub(r"[_\-]+", " ", code).strip()
-    return words[:1].upper() + words[1:] if words else code
+        label = self.values.get(text)
+        return (in_language(label, code) if label is not None else "") or readable_code(text)
 
 
 class Attribute(_Strict):
     """A lead field sellers and rules see that the model never learns from (e.g. phone)."""
 
     name: str
-    display: str = ""
+    display: Text = ""
     personal: bool = False
+
+    @field_validator("display")
+    @classmethod
+    def _display_languages(cls, value: Text) -> Text:
+        return check_languages(value)
 
     @property
     def label(self) -> str:
-        return self.display or self.name.replace("_", " ").capitalize()
+        return self.label_in("en")
+
+    def label_in(self, code: str) -> str:
+        return in_language(self.display, code) or self.name.replace("_", " ").capitalize()
 
 
 class AfterOutcome(_Strict):

@@ -18,15 +18,24 @@ MIN_GROUP = 30  # below this a group's win rate is too noisy to quote to a selle
 
 @dataclass(frozen=True)
 class Group:
-    """A set of past leads sharing a value (or a range), with how many were won."""
+    """A set of past leads sharing a value, having none, or falling in a range, with how many were won."""
 
-    description: str
+    kind: str  # "value", "missing" or "range"
     leads: int
     won: int
+    value: Any = None
+    low: float | None = None
+    high: float | None = None
 
     @property
     def win_rate(self) -> float:
         return self.won / self.leads if self.leads else math.nan
+
+    def as_dict(self) -> dict[str, Any]:
+        """The group as data: what it is, not how it is said (that is the edge's, in the reader's language)."""
+        if self.kind == "range":
+            return {"kind": self.kind, "low": self.low, "high": self.high}
+        return {"kind": self.kind, "value": self.value} if self.kind == "value" else {"kind": self.kind}
 
 
 class Evidence:
@@ -75,35 +84,22 @@ def _table(values: pd.Series, won: np.ndarray, kind: FeatureKind) -> dict[str, A
 
 
 def _lookup(table: Mapping[str, Any], feature: Feature, value: Any) -> Group | None:
-    label = feature.label
     if value is None or (isinstance(value, float) and math.isnan(value)):
         n, w = table["missing"]
-        return Group(f"leads with no {label.lower()} recorded", n, w)
+        return Group("missing", n, w)
     if "values" in table:
         key = str(bool(value)).lower() if feature.kind is FeatureKind.boolean else str(value)
         if key not in table["values"]:
             return None
         n, w = table["values"][key]
-        return Group(_value_description(feature, value), n, w)
-    return _range_group(table, label, float(value))
+        return Group("value", n, w, value=value)
+    return _range_group(table, float(value))
 
 
-def _value_description(feature: Feature, value: Any) -> str:
-    if feature.kind is FeatureKind.boolean:
-        return f"leads with {feature.label.lower()}: {'yes' if value else 'no'}"
-    shown = feature.value_label(value)
-    return f"{shown} leads" if feature.name.endswith("source") else f"leads with {feature.label.lower()} {shown}"
-
-
-def _range_group(table: Mapping[str, Any], label: str, value: float) -> Group | None:
+def _range_group(table: Mapping[str, Any], value: float) -> Group | None:
     edges = table["edges"]
     if len(edges) < 2:
         return None
     b = min(max(bisect.bisect_right(edges, value) - 1, 0), len(edges) - 2)  # np.searchsorted, without an array
     n, w = table["bins"][b]
-    low, high = edges[b], edges[b + 1]
-    return Group(f"leads with {label.lower()} between {_num(low)} and {_num(high)}", n, w)
-
-
-def _num(x: float) -> str:
-    return f"{x:.0f}" if float(x).is_integer() else f"{x:.2f}"
+    return Group("range", n, w, low=float(edges[b]), high=float(edges[b + 1]))

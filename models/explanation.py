@@ -1,4 +1,7 @@
-"""Explanations: TreeSHAP contributions turned into sentences a seller reads, and what would help."""
+"""Explanations as data: the fields that pull a score up or down, the evidence behind each, and what would help.
+
+The words a seller reads are rendered from these at the edge, in the seller's language.
+"""
 
 from __future__ import annotations
 
@@ -18,23 +21,21 @@ MIN_STRENGTH = 0.05  # log-odds; smaller contributions are noise to a seller
 MAX_REASONS = 3
 MAX_SUGGESTIONS = 3
 MIN_GAIN = 0.01  # a suggestion must raise P(won) by at least one point
-EVIDENCE_KEYS = ("description", "win_rate", "leads", "base_rate")
+EVIDENCE_KEYS = ("group", "win_rate", "leads", "base_rate")
 
 
 @dataclass(frozen=True)
 class Reason:
-    """One field's pull on the score: which way, how hard (log-odds), the evidence behind it, the sentence.
+    """One field's pull on the score: which way, how hard (log-odds), and the evidence behind it.
 
-    `evidence` is {description, win_rate, leads, base_rate} of the past leads sharing this value, or None
-    when no group of enough leads agrees with the pull: a reason never quotes figures that point against it.
+    `evidence` is {group, win_rate, leads, base_rate} of the past leads sharing this value, or None when no
+    group of enough leads agrees with the pull: a reason never quotes figures that point against it.
     """
 
     field: str
-    display: str
     value: Any
     direction: str
     strength: float
-    sentence: str
     evidence: dict[str, Any] | None = None
 
 
@@ -43,10 +44,8 @@ class Suggestion:
     """A change to an actionable field and the probability it would give."""
 
     field: str
-    display: str
     value: Any
     probability: float
-    sentence: str
 
 
 def reasons(estimator: PropensityEstimator, contributions: np.ndarray, lead: Mapping[str, Any]) -> list[Reason]:
@@ -67,18 +66,12 @@ def _reason(feature: Feature, column: Column, strength: float, raw: Any, evidenc
     value = column.decode(column.encode_value(raw))
     if value == "(other)":
         value = raw
+    value = None if is_absent(value) else value
     direction = "raises" if strength > 0 else "lowers"
-    if is_absent(value):
-        sentence = f"No {feature.label.lower()} recorded {direction} the chance of winning."
-    else:
-        sentence = f"{feature.label}: {describe(feature, value)} {direction} the chance of winning."
     group = agreeing_group(evidence, feature, value, direction)
-    if group is not None:
-        sentence += (f" {group.description[0].upper()}{group.description[1:]} were won "
-                     f"{group.win_rate:.0%} of the time, against {evidence.base_rate:.0%} overall.")
-    found = None if group is None else {"description": group.description, "win_rate": round(group.win_rate, 4),
+    found = None if group is None else {"group": group.as_dict(), "win_rate": round(group.win_rate, 4),
                                         "leads": group.leads, "base_rate": round(evidence.base_rate, 4)}
-    return Reason(feature.name, feature.label, value, direction, round(abs(strength), 3), sentence, found)
+    return Reason(feature.name, value, direction, round(abs(strength), 3), found)
 
 
 def agreeing_group(evidence: Evidence, feature: Feature, value: Any, direction: str) -> Group | None:
@@ -98,17 +91,6 @@ def agreeing_group(evidence: Evidence, feature: Feature, value: Any, direction: 
 
 def is_absent(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def describe(feature: Feature, value: Any) -> str:
-    """A value as a seller would say it."""
-    if is_absent(value):
-        return "not in the CRM"
-    if feature.kind is FeatureKind.boolean:
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.0f}" if value.is_integer() else f"{value:.2f}"
-    return feature.value_label(value)
 
 
 def suggestions(estimator: PropensityEstimator, row: np.ndarray, probability: float) -> list[Suggestion]:
@@ -164,7 +146,4 @@ def _alternatives(feature: Feature, column: Column, evidence: Evidence, current:
 
 def _suggestion(estimator: PropensityEstimator, index: int, number: float, probability: float) -> Suggestion:
     feature, column = estimator.features[index], estimator.encoder_.columns_[index]
-    value = column.decode(number)
-    shown = describe(feature, value)
-    sentence = f"If {feature.label.lower()} were {shown}, the chance of winning would be about {probability:.0%}."
-    return Suggestion(feature.name, feature.label, value, round(probability, 4), sentence)
+    return Suggestion(feature.name, column.decode(number), round(probability, 4))

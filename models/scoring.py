@@ -16,9 +16,6 @@ from models.explanation import Reason, Suggestion, reasons, suggestions, suggest
 from models.grading import Decision, FiredRule, grade_frame, grade_lead
 from models.registry import LeadModel
 
-NO_SIGNAL_NOTE = ("The model finds no predictive signal in this history; the grade comes from the agreed rules "
-                  "and the base rate.")
-
 
 @dataclass(frozen=True)
 class Score:
@@ -30,7 +27,6 @@ class Score:
     reasons: list[Reason] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
-    explanation: list[str] = field(default_factory=list)
     # TreeSHAP per encoded feature, the bias last (None when not explained): kept for the score log
     contributions: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -49,6 +45,9 @@ class Scorer:
         self.estimator = model.estimator
         self.signal = bool(model.card.get("signal", True))
         self.expected = [f.name for f in self.estimator.features]
+        # missing fields are listed in the profile's order, as sellers see the fields, not the model's
+        place = {f.name: i for i, f in enumerate(profile.features)}
+        self._listed = sorted(range(len(self.expected)), key=lambda i: place.get(self.expected[i], len(place)))
 
     def score_one(self, lead: Mapping[str, Any], explain: bool = True, suggest: bool = True) -> Score:
         """One lead: TreeSHAP once gives both the margin and the reasons (`suggest=False`: no suggestions yet,
@@ -59,8 +58,8 @@ class Scorer:
         probability = float(self.estimator.probability(margin))
         decision = grade_lead(self.agreement, probability, lead)
         helps = suggestions(self.estimator, row, probability) if suggest and self._suggests(contributions) else []
-        missing = [self.expected[i] for i in np.flatnonzero(np.isnan(row[0]))]
-        return self._assemble(lead, probability, (decision, self._heading(decision)), contributions, helps, missing)
+        missing = [self.expected[i] for i in self._listed if np.isnan(row[0][i])]
+        return self._assemble(lead, probability, decision, contributions, helps, missing)
 
     def with_suggestions(self, score: Score, lead: Mapping[str, Any]) -> Score:
         """The score of `score_one(lead, suggest=False)` completed with what would raise its probability."""
@@ -92,21 +91,14 @@ class Scorer:
         graded.insert(0, "probability", probabilities)
         return graded
 
-    def _assemble(self, lead: Mapping[str, Any], probability: float, decided: tuple[Decision, list[str]],
+    def _assemble(self, lead: Mapping[str, Any], probability: float, decision: Decision,
                   contributions: np.ndarray | None, helps: list[Suggestion], missing: list[str]) -> Score:
-        decision, heading = decided
         found = reasons(self.estimator, contributions, lead) if contributions is not None and self.signal else []
-        return Score(str(lead.get("lead_id", "")), probability, decision, found, helps, missing,
-                     [*heading, *(reason.sentence for reason in found)], contributions)
+        return Score(str(lead.get("lead_id", "")), probability, decision, found, helps, missing, contributions)
 
     def _suggests(self, contributions: np.ndarray | None) -> bool:
         """Suggestions go with explained scores of a model that has signal."""
         return contributions is not None and self.signal
-
-    def _heading(self, decision: Decision) -> list[str]:
-        """The explanation's lines before the reasons: the grade, the rules (the deciding one first)."""
-        lines = [f"Grade {decision.grade} ({decision.label}).", *(rule.text for rule in decision.fired)]
-        return [*lines, NO_SIGNAL_NOTE] if not self.signal else lines
 
     def _missing(self, matrix: np.ndarray) -> list[list[str]]:
         """The expected fields each row lacks (what the model read as missing); few patterns occur."""
@@ -115,19 +107,19 @@ class Scorer:
         out = []
         for i, key in enumerate(map(bytes, np.packbits(mask, axis=1))):
             if key not in named:
-                named[key] = [self.expected[j] for j in np.flatnonzero(mask[i])]
+                named[key] = [self.expected[j] for j in self._listed if mask[i, j]]
             out.append(list(named[key]))
         return out
 
     def _decisions(self, leads: list[Mapping[str, Any]],
-                   probabilities: list[float]) -> list[tuple[Decision, list[str]]]:
-        """grade_lead of every lead, with each lead's explanation heading; rules are tested column by column."""
+                   probabilities: list[float]) -> list[Decision]:
+        """grade_lead of every lead; rules are tested column by column, and equal decisions are shared."""
         frame = pd.DataFrame({name: [lead.get(name) for lead in leads] for name in self.agreement.fields},
                              index=pd.RangeIndex(len(leads)))
         table = grade_frame(self.agreement, np.asarray(probabilities), frame)
         checks = {check.id: check for check in self.agreement.checks}
         columns = [table[name].tolist() for name in ("model_grade", "grade", "label", "disqualified", "deciding_rule")]
-        made: dict[tuple[Any, ...], tuple[Decision, list[str]]] = {}
+        made: dict[tuple[Any, ...], Decision] = {}
         out = []
         for lead, rules, *row in zip(leads, table["rules"].tolist(), *columns, strict=True):
             # a require rule names the fields this lead lacks, so those are part of what makes it distinct
@@ -137,8 +129,7 @@ class Scorer:
                 model_grade, grade, label, disqualified, deciding_rule = row
                 rules_fired = tuple(FiredRule(rule, checks[rule].summary, checks[rule].text, missing or ())
                                     for rule, missing in fired)
-                decision = Decision(model_grade, grade, label, disqualified, rules_fired, deciding_rule)
-                made[key] = (decision, self._heading(decision))
+                made[key] = Decision(model_grade, grade, label, disqualified, rules_fired, deciding_rule)
             out.append(made[key])
         return out
 

@@ -34,11 +34,12 @@ def figure(width: float = 6.0, height: float = 4.5) -> Figure:
     return drawn
 
 
-def percent_axis(axes: Axes, which: Literal["x", "y"] = "y", digits: int = 0) -> None:
-    """Label an axis that plots shares (0..1) in percent: 0 %, 25 %, ..."""
+def percent_axis(axes: Axes, which: Literal["x", "y"] = "y", digits: int = 0,
+                 written: Callable[[float, int], str] = percent) -> None:
+    """Label an axis that plots shares (0..1) in percent: 0 %, 25 %, ... (`written` words a share)."""
     from matplotlib.ticker import FuncFormatter
 
-    formatter = FuncFormatter(lambda value, _position: percent(value, digits))
+    formatter = FuncFormatter(lambda value, _position: written(value, digits))
     (axes.xaxis if which == "x" else axes.yaxis).set_major_formatter(formatter)
 
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -61,6 +61,11 @@ class Outcomes:
     lost: int
     recycled: int
     open: int
+    label: str = ""  # the words sellers read for the key (a value label), when it has one
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.key
 
     @property
     def closed(self) -> int:
@@ -74,7 +79,8 @@ class Outcomes:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view."""
-        return {"key": self.key, "leads": self.leads, "won": self.won, "lost": self.lost,
+        labelled = {"label": self.label} if self.label else {}
+        return {"key": self.key, **labelled, "leads": self.leads, "won": self.won, "lost": self.lost,
                 "recycled": self.recycled, "open": self.open, "win_rate": _number(self.win_rate)}
 
 
@@ -165,6 +171,7 @@ def build_funnel(
     source_column: str = "lead_source",
     campaign_column: str = "campaign",
     about: Mapping[str, str] | None = None,
+    labeller: Callable[[str, object], str] | None = None,
 ) -> Funnel:
     """The report's figures for the leads scored in [start, end); a missing breakdown column gives no rows."""
     check_scored(scored)
@@ -177,8 +184,8 @@ def build_funnel(
         agreement_version=agreement.version,
         total=tally("all leads", outcome),
         by_grade=by_grade(leads["grade"], outcome, agreement.letters),
-        by_source=by_value(leads, source_column, outcome),
-        by_campaign=by_value(leads, campaign_column, outcome),
+        by_source=by_value(leads, source_column, outcome, labeller),
+        by_campaign=by_value(leads, campaign_column, outcome, labeller),
         rules=rule_costs(leads["rules"], outcome, agreement),
         calibration=calibration(leads["probability"].to_numpy(dtype=float), outcome, agreement),
         about=dict(about or {}),
@@ -258,12 +265,15 @@ def by_grade(grades: pd.Series, outcome: np.ndarray, letters: Sequence[str]) -> 
     return tuple(tally(letter, outcome[values == letter]) for letter in (*letters, *others))
 
 
-def by_value(leads: pd.DataFrame, column: str, outcome: np.ndarray) -> tuple[Outcomes, ...]:
+def by_value(leads: pd.DataFrame, column: str, outcome: np.ndarray,
+             labeller: Callable[[str, object], str] | None = None) -> tuple[Outcomes, ...]:
     """One row per value of a lead field, most leads first; leads without a value form '(none)'."""
     if column not in leads.columns:
         return ()
     keys = np.array([_key(value) for value in leads[column]], dtype=object)
-    rows = [tally(key, outcome[keys == key]) for key in dict.fromkeys(keys)]
+    rows = [replace(tally(key, outcome[keys == key]),
+                    label=labeller(column, key) if labeller is not None and key != NONE_KEY else "")
+            for key in dict.fromkeys(keys)]
     return tuple(sorted(rows, key=lambda row: (row.key == NONE_KEY, -row.leads, row.key)))
 
 

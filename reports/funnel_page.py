@@ -29,7 +29,7 @@ def win_rate_plot(rows: Sequence[Outcomes], title: str, horizontal: bool = False
     """Win rate per group as bars, each labelled won/closed; a group with nothing closed shows n/a."""
     drawn = figure(6.5, max(2.5, 0.35 * len(rows) + 1.2) if horizontal else 3.6)
     axes = drawn.add_subplot()
-    keys = [row.key for row in rows]
+    keys = [row.shown for row in rows]
     rates = [row.win_rate or 0.0 for row in rows]
     bars = (axes.barh if horizontal else axes.bar)(keys, rates, color=WON)
     labels = [f"{row.won:,}/{row.closed:,}" if row.closed else "n/a" for row in rows]

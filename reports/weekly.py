@@ -15,7 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from features.profile import Profile, readable_code
+from features.profile import Profile
+from features.texts import in_language, readable_code
 from models.agreement import Agreement
 from reports.rates import Rate
 
@@ -82,9 +83,9 @@ class WeeklyReport:
 class WeeklyFigures:
     """The report's figures over one store snapshot, for one agreement."""
 
-    def __init__(self, data: WeeklyData, agreement: Agreement, label: Labeller) -> None:
+    def __init__(self, data: WeeklyData, agreement: Agreement, label: Labeller, code: str = "en") -> None:
         self.leads, self.activities, self.feedback = data.leads, data.activities, data.feedback
-        self.agreement, self.label = agreement, label
+        self.agreement, self.label, self.code = agreement, label, code
         contacts = self.activities[self.activities["contact"].astype(bool)]
         self.contacts = contacts
         after = contacts.merge(self.leads[["lead_id", "handover_at"]], on="lead_id")
@@ -171,7 +172,7 @@ class WeeklyFigures:
         for letter in self.agreement.letters:
             closed = leads[leads["grade"] == letter]
             won = int((closed["outcome"] == "won").sum())
-            rows.append({"grade": letter, "label": self.agreement.labels[letter], "closed": len(closed),
+            rows.append({"grade": letter, "label": self.agreement.label_in(letter, self.code), "closed": len(closed),
                          "predicted": None if closed.empty else float(closed["probability"].mean()),
                          "actual": Rate(won, len(closed)).to_dict()})
         return rows
@@ -186,7 +187,8 @@ class WeeklyFigures:
             won, lost = int((caught["outcome"] == "won").sum()), int((caught["outcome"] == "lost").sum())
             weekly = [int(Window(week, week + dt.timedelta(weeks=1)).holds(caught["first_scored_at"]).sum())
                       for week in weeks]
-            rows.append({"id": rule.id, "effect": rule.effect, "text": rule.text.strip(), "caught": len(caught),
+            text = in_language(rule.text, "en").strip()
+            rows.append({"id": rule.id, "effect": rule.effect, "text": text, "caught": len(caught),
                          "won": won, "lost": lost, "win_rate": Rate(won, won + lost).to_dict(), "weekly": weekly})
         return rows
 
@@ -197,7 +199,7 @@ class WeeklyFigures:
         rows = []
         for (month, grade), group in leads.groupby([months, leads["grade"]], sort=True):
             outcome, letter = group["outcome"], str(grade)
-            rows.append({"month": str(month), "grade": letter, "label": self.agreement.labels.get(letter, letter),
+            rows.append({"month": str(month), "grade": letter, "label": self.agreement.label_in(letter, self.code),
                          "leads": len(group), "contacted": int(group["lead_id"].isin(self.contacts["lead_id"]).sum()),
                          "won": int((outcome == "won").sum()), "lost": int((outcome == "lost").sum()),
                          "recycled": int((outcome == "recycled").sum()), "open": int(outcome.isna().sum())})
@@ -216,18 +218,18 @@ class WeeklyFigures:
 
 
 def weekly_report(data: WeeklyData, agreement: Agreement, label: Labeller, end: dt.date,
-                  weeks: int = 4) -> WeeklyReport:
-    """The report for the `weeks` whole weeks up to `end`, against the weeks before."""
+                  weeks: int = 4, code: str = "en") -> WeeklyReport:
+    """The report for the `weeks` whole weeks up to `end`, against the weeks before (grade words in `code`)."""
     window, previous = windows(end, weeks)
-    return WeeklyFigures(data, agreement, label).report(window, previous)
+    return WeeklyFigures(data, agreement, label, code).report(window, previous)
 
 
-def profile_labeller(profile: Profile, columns: Mapping[str, str]) -> Labeller:
+def profile_labeller(profile: Profile, columns: Mapping[str, str], code: str = "en") -> Labeller:
     """Value labels from the profile: the report's column (campaign, source) read as the profile field it holds."""
     features = {feature.name: feature for feature in profile.features}
 
     def label(column: str, value: object) -> str:
         feature = features.get(columns.get(column, column))
-        return feature.value_label(value) if feature is not None else readable_code(str(value))
+        return feature.value_label(value, code) if feature is not None else readable_code(str(value))
 
     return label

@@ -20,6 +20,7 @@ from models.scoring import freeze_loaded_objects
 from serving.agreement_source import AgreementSource
 from serving.champion import ChampionHolder
 from serving.headers import HTMLHeaders
+from serving.language.catalog import compile_catalogs
 from serving.lead_routes import build_lead_router
 from serving.limits import BatchSlots, BodyLimit
 from serving.pages.routes import install_pages
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the champion is loaded at start-up and then watched."""
     settings = settings or Settings()
     profile = load_profile(settings.profile)
+    compile_catalogs()  # a broken catalog stops the start, not the first Danish request
     store = LeadStore(settings.lead_store_url)
     agreements = AgreementSource(store, profile, settings.agreement, settings.data_dir)
     holder = ChampionHolder(profile, Registry(settings.tracking_uri, profile.registered_model), agreements)

@@ -17,6 +17,7 @@ from models.agreement import Agreement
 from models.scoring import Scorer
 from serving.agreement_source import InForce
 from serving.champion import ChampionHolder, utc_now
+from serving.language.catalog import negotiate
 from serving.limits import BatchSlots
 from serving.scorelog import ScoreLog
 from serving.security import API_KEY_HEADER, matches
@@ -85,6 +86,12 @@ def current_agreement(in_force: Annotated[InForce, Depends(current_in_force)]) -
     return in_force.agreement
 
 
+def current_language(request: Request, settings: SettingsDep, lang: str | None = None) -> str:
+    """The reader's language: ?lang=, then Accept-Language, then the service's default."""
+    return negotiate(lang, request.headers.get("accept-language"), settings.language)
+
+
+LanguageDep = Annotated[str, Depends(current_language)]
 ScorerDep = Annotated[Scorer, Depends(current_scorer)]
 InForceDep = Annotated[InForce, Depends(current_in_force)]
 AgreementDep = Annotated[Agreement, Depends(current_agreement)]

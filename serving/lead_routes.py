@@ -9,8 +9,9 @@ from fastapi.responses import JSONResponse
 
 from features.profile import Profile
 from models.agreement import Agreement
-from serving.deps import AgreementDep, ClockDep, ProfileDep, ScoringKey, SettingsDep, Store
+from serving.deps import AgreementDep, ClockDep, LanguageDep, ProfileDep, ScoringKey, SettingsDep, Store
 from serving.errors import http_error, unprocessable
+from serving.language.wording import Wording
 from serving.lead_schemas import (
     ActivityBatchIn,
     ActivityBatchOut,
@@ -40,20 +41,23 @@ def follow_up(agreement: Agreement) -> FollowUp:
     return FollowUp(agreement.letters, dict(agreement.follow_up_hours))
 
 
-def field_labels(profile: Profile) -> dict[str, str]:
-    """The names sellers read, by field."""
-    return {**{a.name: a.label for a in profile.attributes}, **{f.name: f.label for f in profile.features}}
+def field_labels(profile: Profile, code: str = "en") -> dict[str, str]:
+    """The names sellers read, by field, in a language."""
+    return {**{a.name: a.label_in(code) for a in profile.attributes},
+            **{f.name: f.label_in(code) for f in profile.features}}
 
 
-def lead_out(history: LeadHistory, entry: QueueEntry, labels: dict[str, str], limit: int) -> LeadOut:
+def lead_out(history: LeadHistory, entry: QueueEntry, wording: Wording, limit: int) -> LeadOut:
     """A lead's history (its newest `limit` scores) and state as the response."""
     scores = history.scores
-    change = GradeChangeOut.of(grade_change(scores[1], scores[0]), labels) if len(scores) > 1 else None
+    labels = field_labels(wording.profile, wording.code)
+    change = (GradeChangeOut.of(grade_change(scores[1], scores[0]), labels, wording.language) if len(scores) > 1
+              else None)
     return LeadOut(lead_id=history.lead_id, status=entry.status, overdue=entry.overdue, due_at=entry.due_at,
                    handover_at=entry.handover_at, first_contact_at=entry.first_contact_at,
                    last_contact_at=entry.last_contact_at,
-                   first_scored_at=history.first_scored_at, latest=StoredScoreOut.of(history.latest),
-                   history=[StoredScoreOut.of(score) for score in scores[:limit]],
+                   first_scored_at=history.first_scored_at, latest=StoredScoreOut.of(history.latest, wording),
+                   history=[StoredScoreOut.of(score, wording) for score in scores[:limit]],
                    outcomes=[OutcomeOut.of(outcome) for outcome in history.outcomes], change=change,
                    activities=[ActivityOut.of(activity) for activity in history.activities])
 
@@ -138,7 +142,7 @@ def build_lead_router() -> APIRouter:
 
     @router.get("/v1/leads/{lead_id:path}", response_model=LeadOut, responses=ERRORS, dependencies=[ScoringKey],
                 summary="A lead's latest score, its history and outcomes, and why its grade changed")
-    def lead(store: Store, agreement: AgreementDep, profile: ProfileDep, clock: ClockDep,
+    def lead(store: Store, agreement: AgreementDep, profile: ProfileDep, clock: ClockDep, language: LanguageDep,
              lead_id: Annotated[str, Path(min_length=1, max_length=200, pattern=NO_NUL)],
              history: Annotated[int, Query(ge=1, le=500, description="Scores to return, newest first.")] = 20,
              ) -> LeadOut:
@@ -148,7 +152,7 @@ def build_lead_router() -> APIRouter:
             entry = list_leads(store, LeadQuery(status=None, lead_id=lead_id, limit=1), rules, clock()).entries[0]
         except StoreError as exc:
             raise http_error(exc) from None
-        return lead_out(found, entry, field_labels(profile), history)
+        return lead_out(found, entry, Wording(language, profile, agreement), history)
 
     return router
 

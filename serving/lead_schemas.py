@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from serving.language.catalog import Language
+from serving.language.wording import Wording
 from serving.schemas import NO_NUL, LeadId, ReasonOut
 from serving.store.changes import GradeChange, explain_change
 from serving.store.records import (
@@ -153,9 +155,11 @@ class StoredScoreOut(BaseModel):
     source: str | None
 
     @classmethod
-    def of(cls, score: StoredScore) -> StoredScoreOut:
-        values = {k: v for k, v in vars(score).items() if k not in ("id", "personal")}
-        return cls(score_id=score.id, score=round(score.probability * 100), personal_present=score.personal, **values)
+    def of(cls, score: StoredScore, wording: Wording) -> StoredScoreOut:
+        """A logged score, its reasons (kept as data) worded in the wording's language."""
+        values = {k: v for k, v in vars(score).items() if k not in ("id", "personal", "reasons")}
+        return cls(score_id=score.id, score=round(score.probability * 100), personal_present=score.personal,
+                   reasons=[wording.reason(reason) for reason in score.reasons], **values)
 
 
 class FieldMoveOut(BaseModel):
@@ -193,7 +197,7 @@ class GradeChangeOut(BaseModel):
     why: list[str] = Field(description="The change in sentences, the grade first.")
 
     @classmethod
-    def of(cls, change: GradeChange, labels: Mapping[str, str]) -> GradeChangeOut:
+    def of(cls, change: GradeChange, labels: Mapping[str, str], lang: Language | None = None) -> GradeChangeOut:
         before, after = change.before, change.after
         fields = [FieldMoveOut(field=m.field, display=labels.get(m.field, m.field), value_before=m.value_before,
                                value_after=m.value_after, contribution_before=m.before, contribution_after=m.after,
@@ -207,7 +211,7 @@ class GradeChangeOut(BaseModel):
             agreement_version_before=before.agreement_version, agreement_version_after=after.agreement_version,
             rules_started=list(change.rules_started), rules_stopped=list(change.rules_stopped),
             deciding_rule_before=before.deciding_rule, deciding_rule_after=after.deciding_rule,
-            inputs_changed=change.inputs_changed, fields=fields, why=explain_change(change, labels))
+            inputs_changed=change.inputs_changed, fields=fields, why=explain_change(change, labels, lang))
 
 
 class ClockFilters(BaseModel):

@@ -18,8 +18,9 @@ from reports.funnel import Funnel, FunnelError, build_funnel
 from reports.funnel_page import render_report
 from reports.weekly import WeeklyReport, profile_labeller, weekly_report
 from reports.weekly_page import render_weekly
-from serving.deps import AgreementDep, ClockDep, ProfileDep, ScoringKey, SettingsDep, Store
+from serving.deps import AgreementDep, ClockDep, LanguageDep, ProfileDep, ScoringKey, SettingsDep, Store
 from serving.errors import http_error
+from serving.language.catalog import language
 from serving.schemas import ERRORS
 from serving.store.database import LeadStore
 from serving.store.errors import StoreError
@@ -55,7 +56,8 @@ def build_report_router() -> APIRouter:
     """`GET /v1/reports/funnel`, `/v1/reports/weekly` and their `.html` pages."""
     router = APIRouter(tags=["reports"])
 
-    def funnel(store: LeadStore, agreement: Agreement, start: dt.datetime | None, end: dt.datetime | None) -> Funnel:
+    def funnel(store: LeadStore, agreement: Agreement, start: dt.datetime | None, end: dt.datetime | None,
+               profile: Profile) -> Funnel:
         start, end = _utc(start), _utc(end)
         if start is not None and end is not None and start > end:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{
@@ -66,17 +68,18 @@ def build_report_router() -> APIRouter:
         except StoreError as exc:
             raise http_error(exc) from None
         try:
-            return build_funnel(table, agreement, start, end, about={"source": "lead store"})
+            return build_funnel(table, agreement, start, end, about={"source": "lead store"},
+                                labeller=profile_labeller(profile, {}))
         except FunnelError as exc:  # the store holds something the report cannot read
             raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, str(exc)) from None
 
     def weekly(store: LeadStore, agreement: Agreement, label_columns: dict[str, str], profile: Profile,
-               end: dt.date, weeks: int) -> WeeklyReport:
+               end: dt.date, weeks: int, code: str = "en") -> WeeklyReport:
         try:
             data = weekly_data(store, FollowUp(agreement.letters, dict(agreement.follow_up_hours)))
         except StoreError as exc:
             raise http_error(exc) from None
-        return weekly_report(data, agreement, profile_labeller(profile, label_columns), end, weeks)
+        return weekly_report(data, agreement, profile_labeller(profile, label_columns, code), end, weeks, code)
 
     @router.get("/v1/reports/weekly", responses=ERRORS, dependencies=[ScoringKey],
                 summary="The weekly closed-loop report: trend, follow-up, campaigns, calibration, rules, cohorts, "
@@ -90,20 +93,23 @@ def build_report_router() -> APIRouter:
     @router.get("/v1/reports/weekly.html", response_class=HTMLResponse, responses=ERRORS,
                 dependencies=[ScoringKey], summary="The weekly closed-loop report as one self-contained HTML page")
     async def weekly_html(store: Store, agreement: AgreementDep, profile: ProfileDep, settings: SettingsDep,
-                          clock: ClockDep, end: End = None, weeks: Weeks = 4) -> HTMLResponse:
+                          clock: ClockDep, code: LanguageDep, end: End = None, weeks: Weeks = 4) -> HTMLResponse:
         report = await run_in_threadpool(weekly, store, agreement, _label_columns(settings.source_field), profile,
-                                         end or clock().date(), weeks)
-        return HTMLResponse(await run_in_threadpool(render_weekly, report))
+                                         end or clock().date(), weeks, code)
+        reader = language(code)
+        return HTMLResponse(await run_in_threadpool(render_weekly, report, None, reader, reader.code))
 
     @router.get("/v1/reports/funnel", responses=ERRORS, dependencies=[ScoringKey],
                 summary="The marketing funnel from the lead store: outcomes by grade, source, campaign, rule cost")
-    def funnel_json(store: Store, agreement: AgreementDep, start: From = None, end: To = None) -> Any:
-        return JSONResponse(funnel(store, agreement, start, end).to_dict())
+    def funnel_json(store: Store, agreement: AgreementDep, profile: ProfileDep, start: From = None,
+                    end: To = None) -> Any:
+        return JSONResponse(funnel(store, agreement, start, end, profile).to_dict())
 
     @router.get("/v1/reports/funnel.html", response_class=HTMLResponse, responses=ERRORS,
                 dependencies=[ScoringKey], summary="The marketing funnel as one self-contained HTML page")
-    async def funnel_html(store: Store, agreement: AgreementDep, start: From = None, end: To = None) -> HTMLResponse:
-        figures = await run_in_threadpool(funnel, store, agreement, start, end)
+    async def funnel_html(store: Store, agreement: AgreementDep, profile: ProfileDep, start: From = None,
+                          end: To = None) -> HTMLResponse:
+        figures = await run_in_threadpool(funnel, store, agreement, start, end, profile)
         return HTMLResponse(await run_in_threadpool(render_report, figures))
 
     return router

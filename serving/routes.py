@@ -12,7 +12,17 @@ from features.encoder import FieldProblem
 from features.profile import Profile
 from models.scoring import Score, Scorer
 from serving.champion import ChampionHolder
-from serving.deps import AdminKey, HolderDep, InForceDep, ScoreLogDep, ScorerDep, ScoringKey, batch_slot
+from serving.deps import (
+    AdminKey,
+    HolderDep,
+    InForceDep,
+    LanguageDep,
+    ScoreLogDep,
+    ScorerDep,
+    ScoringKey,
+    batch_slot,
+)
+from serving.language.wording import Wording
 from serving.schemas import (
     BAD_BODY,
     BatchOut,
@@ -39,17 +49,23 @@ class JSONBytes(Response):
         return orjson.dumps(content, option=orjson.OPT_UTC_Z | orjson.OPT_SERIALIZE_NUMPY)
 
 
-def score_document(score: Score, scorer: Scorer, ignored: list[str], now: datetime, logged: bool) -> dict[str, Any]:
-    """A Score as a ScoreOut document (rules, reasons and suggestions are dataclasses with ScoreOut's fields)."""
+def score_document(score: Score, scorer: Scorer, wording: Wording, ignored: list[str], now: datetime,
+                   logged: bool) -> dict[str, Any]:
+    """A Score as a ScoreOut document, every text in the wording's language."""
     decision = score.decision
+    reasons = [wording.reason(reason) for reason in score.reasons]
+    rules = [{"id": rule.id, "effect": rule.effect, "text": wording.rule(rule.id, rule.text), "missing": rule.missing}
+             for rule in decision.fired]
     return {
         "lead_id": score.lead_id, "probability": round(score.probability, 6), "score": score.score,
-        "grade": decision.grade, "label": decision.label, "model_grade": decision.model_grade,
-        "disqualified": decision.disqualified, "deciding_rule": decision.deciding_rule, "rules": decision.fired,
-        "reasons": score.reasons, "explanation": score.explanation, "missing": score.missing,
-        "ignored_fields": ignored, "suggestions": score.suggestions, "model_version": scorer.model.label,
+        "grade": decision.grade, "label": wording.label(decision.grade, decision.disqualified),
+        "model_grade": decision.model_grade, "disqualified": decision.disqualified,
+        "deciding_rule": decision.deciding_rule, "rules": rules, "reasons": reasons,
+        "explanation": [*wording.heading(decision, scorer.signal), *(r["sentence"] for r in reasons)],
+        "missing": score.missing, "ignored_fields": ignored,
+        "suggestions": [wording.suggestion(s) for s in score.suggestions], "model_version": scorer.model.label,
         "agreement_version": scorer.agreement.version, "agreement_sha256": scorer.agreement.sha256,
-        "scored_at": now, "logged": logged}
+        "scored_at": now, "logged": logged, "language": wording.code}
 
 
 def field_error(problem: FieldProblem, index: int | None = None) -> HTTPException:
@@ -69,7 +85,7 @@ def build_router(profile: Profile, settings: Settings, example: dict[str, Any]) 
 
     @router.post("/v1/score", response_model=ScoreOut, responses={**ERRORS, **BAD_BODY}, dependencies=[ScoringKey],
                  summary="Score, grade and explain one lead")
-    async def score(lead: Lead, scorer: ScorerDep, score_log: ScoreLogDep) -> Response:
+    async def score(lead: Lead, scorer: ScorerDep, score_log: ScoreLogDep, language: LanguageDep) -> Response:
         # One lead is about half a millisecond of CPU: scored on the event loop, not worth a thread hop. The
         # score log's writer thread commits the score while the suggestions and the answer are prepared; the
         # answer leaves once the commit is over.
@@ -81,7 +97,8 @@ def build_router(profile: Profile, settings: Settings, example: dict[str, Any]) 
         now = datetime.now(UTC)
         committed = score_log.record_async(scorer, [fields], [result], now)
         result = scorer.with_suggestions(result, fields)
-        document = score_document(result, scorer, sorted(lead.model_extra or {}), now, logged=False)
+        wording = Wording(language, scorer.profile, scorer.agreement)
+        document = score_document(result, scorer, wording, sorted(lead.model_extra or {}), now, logged=False)
         document["logged"] = await committed
         return JSONBytes(document)
 
@@ -89,7 +106,7 @@ def build_router(profile: Profile, settings: Settings, example: dict[str, Any]) 
                  responses={**ERRORS, **BAD_BODY, 429: {"model": ErrorOut}},
                  dependencies=[ScoringKey, Depends(batch_slot)],
                  summary=f"Score many leads (at most {settings.max_batch} a call)")
-    def score_batch(batch: Batch, scorer: ScorerDep, score_log: ScoreLogDep,
+    def score_batch(batch: Batch, scorer: ScorerDep, score_log: ScoreLogDep, language: LanguageDep,
                     explain: bool = True) -> Response:
         # a plain def: a big batch runs in the threadpool instead of holding up the event loop
         leads = [lead_fields(lead) for lead in batch.leads]
@@ -99,7 +116,8 @@ def build_router(profile: Profile, settings: Settings, example: dict[str, Any]) 
             raise field_error(problem) from None
         now = datetime.now(UTC)
         logged = score_log.record(scorer, leads, results, now, explained=explain)
-        outs = [score_document(result, scorer, sorted(lead.model_extra or {}), now, logged)
+        wording = Wording(language, scorer.profile, scorer.agreement)
+        outs = [score_document(result, scorer, wording, sorted(lead.model_extra or {}), now, logged)
                 for result, lead in zip(results, batch.leads, strict=True)]
         return JSONBytes({"results": outs, "count": len(outs)})
 

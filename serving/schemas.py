@@ -136,6 +136,8 @@ class ScoreOut(BaseModel):
     scored_at: dt.datetime
     logged: bool = Field(True, description="The score was written to the lead store before this answer; false "
                                            "while the store is unavailable (see /ready).")
+    language: str = Field("en", description="The language of every text in this answer (?lang=, then "
+                                            "Accept-Language, then the service default; English otherwise).")
 
 
 class BatchOut(BaseModel):

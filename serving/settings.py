@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     store_url: str | None = None  # any SQLAlchemy URL; SQLite at data_dir/leads.db when unset
     source_field: str | None = "lead_source"  # the lead field `GET /v1/leads?source=` filters on
+    # the language of answers and pages when neither ?lang= nor Accept-Language names a served one
+    language: Literal["en", "da", "nl", "pl"] = "en"
 
     @field_validator("api_keys", "admin_keys", "sales_keys", "marketing_keys", mode="before")
     @classmethod

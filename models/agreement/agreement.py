@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from features.profile import Profile
+from features.texts import in_language
 from models.agreement.fields import field_kinds
 from models.agreement.predicates import RuleCheck, compile_rule
 from models.agreement.schema import AgreementFile, Rule, SignOff, required, rule_leaves
@@ -33,6 +34,7 @@ class Agreement:
     bounds: tuple[float, ...]
     checks: tuple[RuleCheck, ...]
     source: str = "<string>"
+    translated_labels: Mapping[str, Any] = field(default_factory=dict)  # each grade's label, per language
 
     def __repr__(self) -> str:
         return f"Agreement(version={self.version!r}, source={self.source!r}, rules={len(self.rules)})"
@@ -66,6 +68,18 @@ class Agreement:
         """The agreed word for a grade (e.g. 'hot')."""
         self.rank(grade)
         return self.labels[grade]
+
+    def label_in(self, grade: str, code: str) -> str:
+        """The agreed word for a grade in a language ('varm'), else the English."""
+        text = self.translated_labels.get(grade)
+        return in_language(text, code).strip() if text is not None else self.labels.get(grade, grade)
+
+    def rule_text(self, rule_id: str, code: str) -> str | None:
+        """A rule's text in a language, else the English; None for a rule this agreement does not have."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return in_language(rule.text, code).strip()
+        return None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view of the whole agreement."""
@@ -106,7 +120,8 @@ def assemble(spec: AgreementFile, sha256: str, profile: Profile, source: str) ->
         sha256=sha256,
         signed_off=spec.signed_off,
         grades=MappingProxyType({g: float(spec.grades[g]) for g in letters[:-1]}),
-        labels=MappingProxyType({g: spec.labels[g].strip() for g in letters}),
+        labels=MappingProxyType({g: in_language(spec.labels[g], "en").strip() for g in letters}),
+        translated_labels=MappingProxyType({g: spec.labels[g] for g in letters}),
         follow_up_hours=MappingProxyType({g: hours[g] for g in letters if g in hours}),
         rules=spec.rules,
         fields=_mentioned_fields(spec.rules),

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from features.texts import in_language
 from features.values import is_missing
 from models.agreement.fields import READERS
 from models.agreement.schema import AllOf, AnyCondition, Leaf, NotOf, Rule, moved_to, required
@@ -208,4 +209,5 @@ def compile_rule(rule: Rule, kinds: Mapping[str, str], letters: Sequence[str]) -
     moved = moved_to(rule.then)
     rank = letters.index(moved[1]) if moved else len(letters) - 1
     tests = tuple(missing_test(name, kinds[name]) for name in require)
-    return RuleCheck(rule.id, rule.text.strip(), rule.effect.split()[0], rule.effect, rank, when, require, tests)
+    text = in_language(rule.text, "en").strip()
+    return RuleCheck(rule.id, text, rule.effect.split()[0], rule.effect, rank, when, require, tests)

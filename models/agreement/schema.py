@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from features.texts import in_language
 from features.values import bounded_repr
 from models.agreement.limits import (
     MAX_FIELD,
@@ -36,7 +37,7 @@ from models.agreement.limits import (
     MAX_VALUE,
     MAX_VERSION,
 )
-from models.agreement.texts import checked, text_problem
+from models.agreement.texts import checked, per_language, text_problem
 
 Operator = Literal["eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "missing", "present"]
 OPERATORS: tuple[str, ...] = get_args(Operator)
@@ -48,8 +49,9 @@ _VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # no '+': it separates the
 
 FieldName = Annotated[str, Field(min_length=1), checked(MAX_FIELD)]
 SignerName = Annotated[str, Field(min_length=1), checked(MAX_NAME)]
-Label = Annotated[str, checked(MAX_LABEL)]
-RuleText = Annotated[str, checked(MAX_RULE_TEXT)]
+# A label or a rule's text: one text, or one per language ({en: hot, da: varm}).
+Label = Annotated[str | dict[str, str], per_language(MAX_LABEL)]
+RuleText = Annotated[str | dict[str, str], per_language(MAX_RULE_TEXT)]
 
 
 def _hours(hours: float) -> float:
@@ -269,8 +271,11 @@ class Rule(_Strict):
 
     @model_validator(mode="after")
     def _complete(self) -> Rule:
-        if not self.text.strip():
+        if not in_language(self.text, "en").strip():
             raise ValueError("has no text: say what the rule means in words a seller understands")
+        if isinstance(self.text, dict) and not all(text.strip() for text in self.text.values()):
+            empty = ", ".join(code for code, text in self.text.items() if not text.strip())
+            raise ValueError(f"text: an empty translation ({empty})")
         if self.when is None and not isinstance(self.then, Require):
             raise ValueError("has no 'when': only a require rule may apply to every lead")
         return self

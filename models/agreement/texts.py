@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
+
+from features.texts import check_languages
 
 # C0 and C1 controls but newline and tab, DEL, bidirectional embeddings, overrides and isolates, surrogates
 _REFUSED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -43,3 +46,21 @@ def checked(limit: int) -> AfterValidator:
 
     return AfterValidator(check)
 
+
+
+def per_language(limit: int) -> BeforeValidator:
+    """A pydantic check for a text given once or per language ({en: hot, da: varm}), each refused as `checked`."""
+
+    def check(value: Any) -> Any:
+        texts = value if isinstance(value, dict) else {None: value}
+        for code, text in texts.items():
+            where = "" if code is None else f"{code}: "
+            if not isinstance(text, str):
+                raise ValueError(f"{where}expected a text, or one text per language ({{en: ..., da: ...}}), "
+                                 f"not {type(text).__name__}")
+            problem = text_problem(text, limit)
+            if problem is not None:
+                raise ValueError(f"{where}{problem}")
+        return check_languages(value)
+
+    return BeforeValidator(check)

@@ -58,12 +58,12 @@ def _grade_problems(grades: Mapping[str, float]) -> list[str]:
     return found
 
 
-def _label_problems(labels: Mapping[str, str], letters: Sequence[str]) -> list[str]:
+def _label_problems(labels: Mapping[str, Any], letters: Sequence[str]) -> list[str]:
     known = ", ".join(letters)
     found = [f"labels: {bounded_repr(g)} is not a grade (grades are {known})" for g in labels if g not in letters]
     found += [f"labels: grade {g!r} has no label" for g in letters if g not in labels]
     found += [f"labels: grade {g!r} has an empty label" for g, text in labels.items()
-              if g in letters and not text.strip()]
+              if g in letters and not all(t.strip() for t in ([text] if isinstance(text, str) else text.values()))]
     return found
 
 

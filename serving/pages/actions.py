@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from serving.deps import ClockDep, ScoringKey, Store
 from serving.lead_schemas import Comment, Seller
 from serving.pages.csrf import FIELD, CsrfRefused, check_token
+from serving.pages.i18n import N_
 from serving.pages.rendering import PageError, PageRoute, store_errors
 from serving.schemas import NO_NUL
 from serving.store.activities import record_activity
@@ -48,6 +49,7 @@ class SellerForm(BaseModel):
 
     csrf: str | None = None
     back: Literal["lead", "queue"] = "lead"
+    lang: Literal["en", "da", "nl", "pl"] | None = None  # the page's language, kept after the form
 
     @field_validator("*", mode="before")
     @classmethod
@@ -95,7 +97,8 @@ async def read_form(request: Request, form: type[FormT]) -> FormT:
         fields = {name: values[0] for name, values in parse_qs(body, keep_blank_values=True,
                                                                   max_num_fields=MAX_FIELDS).items()}
     except ValueError:
-        raise PageError(status.HTTP_422_UNPROCESSABLE_CONTENT, f"The form has more than {MAX_FIELDS} fields.") from None
+        raise PageError(status.HTTP_422_UNPROCESSABLE_CONTENT, N_("The form has more than {most} fields."),
+                        most=MAX_FIELDS) from None
     try:
         check_token(request, fields.get(FIELD))
     except CsrfRefused as exc:
@@ -104,12 +107,15 @@ async def read_form(request: Request, form: type[FormT]) -> FormT:
         return form.model_validate(fields)
     except ValidationError as exc:
         problems = "; ".join(f"{error['loc'][-1]}: {error['msg']}" for error in exc.errors())
-        raise PageError(status.HTTP_422_UNPROCESSABLE_CONTENT, f"Not recorded: {problems}.") from None
+        raise PageError(status.HTTP_422_UNPROCESSABLE_CONTENT, N_("Not recorded: {problem}."),
+                        problem=problems) from None
 
 
 def back_to(lead_id: str, form: SellerForm, saved: Saved) -> RedirectResponse:
     """See-other to the queue or the lead's page, which says what was saved."""
     url = "/" if form.back == "queue" else f"/leads/{quote(lead_id, safe='')}?saved={saved}"
+    if form.lang:
+        url += ("&" if "?" in url else "?") + f"lang={form.lang}"
     return RedirectResponse(url, status.HTTP_303_SEE_OTHER)
 
 

@@ -11,10 +11,12 @@ import secrets
 
 from fastapi import Request, Response, status
 
+from serving.pages.i18n import N_
+
 COOKIE = "leadscore_form"
 FIELD = "csrf"
 SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
-REFUSED = ("This form's security token is missing or does not match: reload the page and send the form again. "
+REFUSED = N_("This form's security token is missing or does not match: reload the page and send the form again. "
            "(Forms are only accepted from this service's own pages.)")
 
 

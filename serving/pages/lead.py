@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from babel.numbers import format_decimal
 
 from features.encoder import FieldProblem
 from features.profile import FeatureKind, Profile
 from features.values import is_missing
 from models.agreement import Agreement
-from models.explanation import Suggestion, suggestions
+from models.explanation import suggestions
 from models.scoring import Scorer
-from serving.pages.text import Driver, FollowUpState, Grade, RuleLine, drivers, follow_up_state, grade, rule_lines
+from serving.language.wording import Wording
+from serving.pages.i18n import N_
+from serving.pages.text import (
+    STATUSES,
+    Driver,
+    FollowUpState,
+    Grade,
+    RuleLine,
+    drivers,
+    follow_up_state,
+    grade,
+    rule_lines,
+)
 from serving.store.changes import explain_change, grade_change
 from serving.store.database import LeadStore
 from serving.store.queue import list_leads
@@ -28,6 +42,8 @@ from serving.store.records import (
 from serving.store.scores import lead_history
 
 HISTORY = 20
+EFFECTS = {"cap": N_("cap {grade}"), "floor": N_("floor {grade}"), "require": N_("require"),
+           "disqualify": N_("disqualify")}
 
 
 @dataclass(frozen=True)
@@ -37,6 +53,7 @@ class LeadContext:
     agreement: Agreement
     scorer: Scorer | None
     profile: Profile
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -56,7 +73,7 @@ class HistoryLine:
 class Help:
     """What would raise the chance of winning, or why there is nothing to show."""
 
-    suggestions: list[Suggestion]
+    suggestions: list[dict[str, Any]]
     note: str | None
 
 
@@ -84,11 +101,33 @@ class LeadView:
     activities: list[StoredActivity]
     feedback: list[StoredFeedback]
     fields: list[tuple[str, str | bool | int | float]]
+    wording: Wording
 
     @property
     def closed(self) -> bool:
         """Won or lost: no outcome can be recorded any more."""
         return self.status in ("won", "lost")
+
+    @property
+    def source_label(self) -> str:
+        """The lead's source as sellers read it."""
+        return self.value_label("lead_source", self.source) if self.source else ""
+
+    def value_label(self, field: str, value: Any) -> str:
+        """A field's value in the page's language."""
+        return self.wording.value(self.wording.feature(field), value)
+
+    def number(self, value: float) -> str:
+        """A strength with two decimals, as the page's locale writes it ('0.90', '0,90')."""
+        return format_decimal(value, format="#,##0.00", locale=self.wording.language.locale)
+
+    def effect(self, effect: str) -> str:
+        """A rule's effect ('cap C') in the page's language."""
+        word, _, letter = effect.partition(" ")
+        return self.wording.language.gettext(EFFECTS.get(word, N_("rule"))).format(grade=letter)
+
+    def status_word(self, status: str) -> str:
+        return self.wording.language.gettext(STATUSES.get(status, status))
 
 
 def lead_view(store: LeadStore, context: LeadContext, lead_id: str, now: dt.datetime) -> LeadView:
@@ -99,91 +138,103 @@ def lead_view(store: LeadStore, context: LeadContext, lead_id: str, now: dt.date
     entry = list_leads(store, query, FollowUp(agreement.letters, dict(agreement.follow_up_hours)), now).entries[0]
     latest = found.latest
     company = latest.fields.get("company")
-    rules = rule_lines(agreement, latest.rules, latest.deciding_rule)
+    wording = Wording(context.language, profile, agreement)
+    rules = rule_lines(agreement, latest.rules, latest.deciding_rule, wording.code)
     return LeadView(
         lead_id=found.lead_id, company=str(company) if company else None, status=entry.status, source=latest.source,
-        first_scored_at=found.first_scored_at, latest=history_line(agreement, latest),
-        follow_up=follow_up_state(entry, now), explanation=explanation(latest, rules), rules=rules,
-        agreement_note=agreement_note(agreement, latest), drivers=drivers(latest.reasons),
-        missing=missing(profile, latest), contact=contact(profile, latest), help=help_for(context.scorer, latest),
-        change=change(found, field_labels(profile)), history=[history_line(agreement, s) for s in found.scores],
+        first_scored_at=found.first_scored_at, latest=history_line(wording, latest),
+        follow_up=follow_up_state(entry, now, wording.language), explanation=explanation(latest, rules, wording),
+        rules=rules, agreement_note=agreement_note(wording, latest), drivers=drivers(latest.reasons, wording),
+        missing=missing(wording, latest), contact=contact(wording, latest),
+        help=help_for(context.scorer, latest, wording),
+        change=change(found, wording), history=[history_line(wording, s) for s in found.scores],
         outcomes=found.outcomes, activities=found.activities, feedback=found.feedback,
-        fields=field_values(profile, latest))
+        fields=field_values(wording, latest), wording=wording)
 
 
-def history_line(agreement: Agreement, score: StoredScore) -> HistoryLine:
-    """A logged score as a line of the history."""
+def history_line(wording: Wording, score: StoredScore) -> HistoryLine:
+    """A logged score as a line of the history, its grade in the agreed word of the wording's language."""
+    label = wording.label(score.grade, score.disqualified) if score.grade in wording.agreement.letters else score.label
     return HistoryLine(score.scored_at, score.probability, round(score.probability * 100),
-                       grade(agreement, score.grade, score.label, score.disqualified), score.model_grade,
+                       grade(wording.agreement, score.grade, label, score.disqualified), score.model_grade,
                        score.model_version, score.agreement_version)
 
 
-def explanation(score: StoredScore, rules: list[RuleLine]) -> list[str]:
+def explanation(score: StoredScore, rules: list[RuleLine], wording: Wording) -> list[str]:
     """The explanation sentences: the grade, the agreed rules (deciding first), then the reasons."""
-    return [f"Grade {score.grade} ({score.label}).", *(rule.text for rule in rules),
-            *(str(reason.get("sentence", "")) for reason in score.reasons)]
+    label = wording.label(score.grade, score.disqualified)
+    heading = wording.language.gettext("Grade {grade} ({label}).").format(grade=score.grade, label=label)
+    return [heading, *(rule.text for rule in rules), *(wording.reason(reason)["sentence"] for reason in score.reasons)]
 
 
-def agreement_note(agreement: Agreement, score: StoredScore) -> str | None:
+def agreement_note(wording: Wording, score: StoredScore) -> str | None:
     """Say so when the rule texts come from another agreement than the one that graded the lead."""
+    agreement = wording.agreement
     if score.agreement_version == agreement.version:
         return None
-    return (f"Scored under agreement {score.agreement_version}; the rule texts are those of the agreement in "
-            f"force, {agreement.version}.")
+    return wording.language.gettext("Scored under agreement {scored}; the rule texts are those of the agreement in "
+                                    "force, {in_force}.").format(scored=score.agreement_version,
+                                                                 in_force=agreement.version)
 
 
-def missing(profile: Profile, score: StoredScore) -> list[str]:
+def missing(wording: Wording, score: StoredScore) -> list[str]:
     """The model's fields the CRM did not have for this lead, by the names sellers read.
 
     A field whose absence is itself a reason that raises the grade says so, so that the page never both
     thanks the lead for a gap and asks to fill it without a word on why.
     """
+    _ = wording.language.gettext
     raising = {r.get("field") for r in score.reasons if r.get("direction") == "raises" and is_missing(r.get("value"))}
-    return [f"{feature.label} (the model reads its absence as raising the chance, so filling it in may change "
-             "the grade)"
-            if feature.name in raising else feature.label
-            for feature in profile.features if is_missing(score.fields.get(feature.name))]
+    explained = _("{field} (the model reads its absence as raising the chance, so filling it in may change the "
+                  "grade)")
+    return [explained.format(field=feature.label_in(wording.code)) if feature.name in raising
+            else feature.label_in(wording.code)
+            for feature in wording.profile.features if is_missing(score.fields.get(feature.name))]
 
 
-def contact(profile: Profile, score: StoredScore) -> list[tuple[str, bool]]:
+def contact(wording: Wording, score: StoredScore) -> list[tuple[str, bool]]:
     """Each personal attribute and whether the lead carried it (the store never keeps the value)."""
-    return [(attribute.label, score.personal.get(attribute.name, False))
-            for attribute in profile.attributes if attribute.personal]
+    return [(attribute.label_in(wording.code), score.personal.get(attribute.name, False))
+            for attribute in wording.profile.attributes if attribute.personal]
 
 
-def help_for(scorer: Scorer | None, score: StoredScore) -> Help:
+def help_for(scorer: Scorer | None, score: StoredScore, wording: Wording) -> Help:
     """Suggestions from the serving model, only when it is the model that made this score."""
+    _ = wording.language.gettext
     if scorer is None:
-        return Help([], "No model is loaded right now, so there are no suggestions.")
+        return Help([], _("No model is loaded right now, so there are no suggestions."))
     if scorer.model.label != score.model_version:
-        return Help([], f"Scored by model {score.model_version}; the model in service is {scorer.model.label}. "
-                        "Score the lead again to see what would raise it.")
+        return Help([], _("Scored by model {scored}; the model in service is {serving}. Score the lead again to see "
+                          "what would raise it.").format(scored=score.model_version, serving=scorer.model.label))
     if not scorer.signal:
-        return Help([], "The model finds no predictive signal, so it has nothing to suggest.")
+        return Help([], _("The model finds no predictive signal, so it has nothing to suggest."))
     try:
         row = scorer.estimator.encoder_.encode_lead(score.fields)
     except FieldProblem as problem:
-        return Help([], f"No suggestions: {problem.field}: {problem.problem}")
+        return Help([], _("No suggestions: {problem}").format(problem=f"{problem.field}: {problem.problem}"))
     probability = float(scorer.estimator.probability(float(scorer.estimator.margin(row)[0])))
-    found = suggestions(scorer.estimator, row, probability)
-    return Help(found, None if found else "No single change to the lead's activity would raise it by a point.")
+    found = [wording.suggestion(s) for s in suggestions(scorer.estimator, row, probability)]
+    return Help(found, None if found else _("No single change to the lead's activity would raise it by a point."))
 
 
-def change(history: LeadHistory, labels: Mapping[str, str]) -> list[str]:
+def change(history: LeadHistory, wording: Wording) -> list[str]:
     """Why the grade changed between the two latest scores; nothing after only one score."""
     if len(history.scores) < 2:
         return []
-    return explain_change(grade_change(history.scores[1], history.scores[0]), labels)
+    return explain_change(grade_change(history.scores[1], history.scores[0]), field_labels(wording.profile,
+                                                                                           wording.code),
+                          wording.language)
 
 
-def field_labels(profile: Profile) -> dict[str, str]:
+def field_labels(profile: Profile, code: str = "en") -> dict[str, str]:
     """The names sellers read, by field."""
-    return {**{a.name: a.label for a in profile.attributes}, **{f.name: f.label for f in profile.features}}
+    return {**{a.name: a.label_in(code) for a in profile.attributes},
+            **{f.name: f.label_in(code) for f in profile.features}}
 
 
-def field_values(profile: Profile, score: StoredScore) -> list[tuple[str, str | bool | int | float]]:
+def field_values(wording: Wording, score: StoredScore) -> list[tuple[str, str | bool | int | float]]:
     """The non-personal values the CRM sent, by the names sellers read (missing ones left out)."""
-    labels = field_labels(profile)
-    coded = {f.name: f for f in profile.features if f.kind is FeatureKind.categorical}
-    return [(labels.get(name, name), coded[name].value_label(value) if name in coded else value)
+    labels = field_labels(wording.profile, wording.code)
+    coded = {f.name: f for f in wording.profile.features if f.kind is FeatureKind.categorical}
+    return [(labels.get(name, name), coded[name].value_label(value, wording.code) if name in coded else value)
             for name, value in score.fields.items() if not is_missing(value)]

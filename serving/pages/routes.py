@@ -14,10 +14,22 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from models.agreement import Agreement
-from serving.deps import AgreementDep, ClockDep, HolderDep, InForceDep, ProfileDep, ScoringKey, Store
+from serving.deps import (
+    AgreementDep,
+    ClockDep,
+    HolderDep,
+    InForceDep,
+    LanguageDep,
+    ProfileDep,
+    ScoringKey,
+    SettingsDep,
+    Store,
+)
+from serving.language.wording import Wording
 from serving.pages.actions import Saved, build_action_router
 from serving.pages.csrf import keep_token, page_token
 from serving.pages.forms import CHOICES, SAVED
+from serving.pages.i18n import N_
 from serving.pages.lead import LeadContext, lead_view
 from serving.pages.queue import PAGE_SIZE, queue_view
 from serving.pages.rendering import PageError, PageRoute, render, store_errors
@@ -56,7 +68,8 @@ def page_agreement(agreement: Agreement, grade: str | None = None) -> Agreement:
     """The agreement in force; a grade filter must be one of its grades."""
     if grade is not None and grade not in agreement.letters:
         raise PageError(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                        f"Grade {grade!r} is not one of the agreed grades {', '.join(agreement.letters)}.")
+                        N_("Grade {grade} is not one of the agreed grades {grades}."), grade=repr(grade),
+                        grades=", ".join(agreement.letters))
     return agreement
 
 
@@ -65,28 +78,32 @@ def build_page_router() -> APIRouter:
     router = APIRouter(include_in_schema=False, dependencies=[ScoringKey], route_class=PageRoute)
 
     @router.get("/", response_class=HTMLResponse)
-    def queue(request: Request, store: Store, in_force: InForceDep, clock: ClockDep,
+    def queue(request: Request, store: Store, in_force: InForceDep, clock: ClockDep, profile: ProfileDep,
+              settings: SettingsDep, language: LanguageDep,
               filters: Annotated[QueueFilters, Query()]) -> HTMLResponse:
         agreement = page_agreement(in_force.agreement, filters.grade)
         with store_errors():
-            view = queue_view(store, agreement, filters.query(), clock())
+            view = queue_view(store, Wording(language, profile, agreement), filters.query(), clock(),
+                              settings.source_field or "lead_source")
         token = page_token(request)
         context = {"view": view, "filters": filters, "agreement": agreement, "page_size": PAGE_SIZE,
                    "sign_off": in_force.sign_off(), "csrf": token}
-        response = render(request, "queue.html", context)
+        response = render(request, "queue.html", context, code=language)
         keep_token(request, response, token)
         return response
 
     @router.get("/leads/{lead_id:path}", response_class=HTMLResponse)
     def lead(request: Request, store: Store, agreement: AgreementDep, holder: HolderDep, profile: ProfileDep,
-             clock: ClockDep, lead_id: Annotated[str, Path(min_length=1, max_length=200, pattern=NO_NUL)],
+             clock: ClockDep, language: LanguageDep,
+             lead_id: Annotated[str, Path(min_length=1, max_length=200, pattern=NO_NUL)],
              saved: Saved | None = None) -> HTMLResponse:
-        context = LeadContext(agreement, holder.scorer, profile)
+        context = LeadContext(agreement, holder.scorer, profile, language)
         with store_errors(lead_id):
             view = lead_view(store, context, lead_id, clock())
         token = page_token(request)
         response = render(request, "lead.html", {"view": view, "agreement": context.agreement, "csrf": token,
-                                                 "saved": SAVED.get(saved) if saved else None, "choices": CHOICES})
+                                                 "saved": SAVED.get(saved) if saved else None, "choices": CHOICES},
+                          code=language)
         keep_token(request, response, token)
         return response
 

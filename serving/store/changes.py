@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from serving.language.catalog import Language, language
 from serving.store.records import StoredScore
 
 MIN_MOVE = 0.05  # log-odds; a smaller move in one field's contribution is noise to a seller
@@ -74,34 +75,42 @@ def field_moves(before: StoredScore, after: StoredScore, top: int = MAX_FIELDS) 
     return tuple(sorted(moves, key=lambda move: -abs(move.change))[:top])
 
 
-def explain_change(change: GradeChange, labels: Mapping[str, str] | None = None) -> list[str]:
-    """The change in sentences, the grade first; `labels` gives the names sellers read."""
-    labels = labels or {}
+def explain_change(change: GradeChange, labels: Mapping[str, str] | None = None,
+                   lang: Language | None = None) -> list[str]:
+    """The change in sentences, the grade first; `labels` gives the names sellers read, `lang` the language."""
+    labels, lang = labels or {}, lang or language("en")
+    _ = lang.gettext
     before, after = change.before, change.after
-    lines = [f"Grade {before.grade} → {after.grade}." if change.grade_changed else f"Grade {after.grade} both times."]
+    lines = [_("Grade {before} → {after}.").format(before=before.grade, after=after.grade) if change.grade_changed
+             else _("Grade {grade} both times.").format(grade=after.grade)]
     if change.new_model:
-        lines.append(f"New model: {after.model_version} replaced {before.model_version}.")
+        lines.append(_("New model: {after} replaced {before}.").format(after=after.model_version,
+                                                                       before=before.model_version))
     if change.new_agreement:
-        lines.append(f"New agreement: {after.agreement_version} replaced {before.agreement_version}.")
-    lines += [f"Rule {rule!r} started to apply." for rule in change.rules_started]
-    lines += [f"Rule {rule!r} no longer applies." for rule in change.rules_stopped]
-    lines += [_field_sentence(move, labels.get(move.field, move.field)) for move in change.fields]
+        lines.append(_("New agreement: {after} replaced {before}.").format(after=after.agreement_version,
+                                                                           before=before.agreement_version))
+    lines += [_("Rule {rule} started to apply.").format(rule=repr(rule)) for rule in change.rules_started]
+    lines += [_("Rule {rule} no longer applies.").format(rule=repr(rule)) for rule in change.rules_stopped]
+    lines += [_field_sentence(move, labels.get(move.field, move.field), lang) for move in change.fields]
     if not change.inputs_changed and not change.new_model and not change.new_agreement:
-        lines.append("Same inputs, model and agreement as before.")
+        lines.append(_("Same inputs, model and agreement as before."))
     return lines
 
 
-def _field_sentence(move: FieldMove, label: str) -> str:
-    values = (f"{_shown(move.value_before)} → {_shown(move.value_after)}" if move.value_before != move.value_after
-              else f"still {_shown(move.value_after)}")
-    return f"{label} ({values}): its pull on the score went from {move.before:+.2f} to {move.after:+.2f} (log-odds)."
+def _field_sentence(move: FieldMove, label: str, lang: Language) -> str:
+    _ = lang.gettext
+    values = (f"{_shown(move.value_before, lang)} → {_shown(move.value_after, lang)}"
+              if move.value_before != move.value_after else _("still {value}").format(value=_shown(move.value_after,
+                                                                                                   lang)))
+    return _("{field} ({values}): its pull on the score went from {before} to {after} (log-odds).").format(
+        field=label, values=values, before=f"{move.before:+.2f}", after=f"{move.after:+.2f}")
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any, lang: Language) -> str:
     if value is None:
-        return "not in the CRM"
+        return lang.gettext("not in the CRM")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return lang.gettext("yes") if value else lang.gettext("no")
     if isinstance(value, float) and value.is_integer():
         return f"{value:.0f}"
     return str(value)

@@ -34,3 +34,19 @@ def test_a_bad_day_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("LEADSCORE_STORE_URL", f"sqlite:///{tmp_path / 'leads.db'}")
     result = CliRunner().invoke(app, ["weekly", "--end", "someday", "--out", str(tmp_path / "out")])
     assert result.exit_code == 1 and "someday" in result.output
+
+
+def test_weekly_writes_the_report_in_a_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'leads.db'}"
+    store = LeadStore(url)
+    add_scores(store, [score_record("L-1", grade="A"), score_record("L-2", grade="C", source="event")])
+    store.close()
+    monkeypatch.setenv("LEADSCORE_STORE_URL", url)
+    result = CliRunner().invoke(app, ["weekly", "--profile", str(DEMO_PROFILE), "--agreement", str(DEMO_AGREEMENT),
+                                      "--end", "2026-11-23", "--weeks", "2", "--out", str(tmp_path / "out"),
+                                      "--language", "pl"])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "out" / "weekly.html").read_text()
+    assert '<html lang="pl">' in page and "Tygodniowy raport zamkniętej pętli" in page
+    refused = CliRunner().invoke(app, ["weekly", "--language", "sv", "--out", str(tmp_path / "out")])
+    assert refused.exit_code == 1 and "sv" in refused.output

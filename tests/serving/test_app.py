@@ -12,6 +12,7 @@ import yaml
 from fastapi.testclient import TestClient
 
 from features.profile import FeatureKind, Profile
+from features.texts import in_language
 from models.agreement import load_agreement
 from serving.app import create_app, example_lead
 from serving.schemas import ScoreOut
@@ -21,14 +22,15 @@ from training.job import TrainResult
 
 SCORE_KEYS = {"lead_id", "probability", "score", "grade", "label", "model_grade", "disqualified", "deciding_rule",
               "rules", "reasons", "explanation", "missing", "ignored_fields", "suggestions", "model_version",
-              "agreement_version", "agreement_sha256", "scored_at", "logged"}
+              "agreement_version", "agreement_sha256", "scored_at", "logged", "language"}
 JSON_TYPES = {FeatureKind.numeric: "number", FeatureKind.boolean: "boolean", FeatureKind.categorical: "string"}
 
 
 def agreed_rule(rule_id: str) -> dict[str, Any]:
-    """A rule as written in the demo agreement file."""
+    """A rule as written in the demo agreement file, its text in English (the file gives every language)."""
     rules = yaml.safe_load(DEMO_AGREEMENT.read_text(encoding="utf-8"))["rules"]
-    return next(rule for rule in rules if rule["id"] == rule_id)
+    rule = next(rule for rule in rules if rule["id"] == rule_id)
+    return {**rule, "text": in_language(rule["text"], "en")}
 
 
 def post_raw(client: TestClient, body: str, path: str = "/v1/score") -> Any:

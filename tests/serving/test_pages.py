@@ -110,8 +110,8 @@ def test_the_source_filter_keeps_only_that_source(client: TestClient, seeded: Se
     text = page(client, "/?grade=&source=event")
     found = rows(text)
     assert found and all(row["source"] == "event" for row in found)
-    assert '<option value="event" selected>event</option>' in text
-    assert '<option value="web_form">web form</option>' in text, "every known source is offered"
+    assert '<option value="event" selected>Event</option>' in text, "sources read as the profile labels them"
+    assert '<option value="web_form">Web form</option>' in text, "every known source is offered"
 
 
 def test_grade_and_source_filters_combine(client: TestClient, seeded: Seeded) -> None:

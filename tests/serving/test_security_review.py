@@ -64,7 +64,7 @@ FOLLOW_UP = "follow_up_hours: {A: 4, B: 24, C: 72}"
 BROKEN = {  # what passed validation before and then broke routes (or the loop), and the words the 422 must say
     "infinite-hours": (variant(FOLLOW_UP, "follow_up_hours: {A: .inf, B: 24, C: 72}", "r-1"), ["follow_up_hours"]),
     "huge-hours": (variant(FOLLOW_UP, "follow_up_hours: {A: 1e12, B: 24, C: 72}", "r-2"), ["follow_up_hours"]),
-    "lone-surrogate": (variant('text: "Our price', 'text: "\\ud800 Our price', "r-3"), ["price-too-high-market"]),
+    "lone-surrogate": (variant('en: "Our price', 'en: "\\ud800 Our price', "r-3"), ["price-too-high-market"]),
     "not-250-deep": (variant("when: {field: country, in: [IN, NG, PK]}", f"when: {nested('not', 250)}", "r-4"),
                      ["price-too-high-market", "32"]),
     "all-300-deep": (variant("when: {field: country, in: [IN, NG, PK]}", f"when: {nested('all', 300)}", "r-5"),

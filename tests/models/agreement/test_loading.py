@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from features.profile import Profile, load_profile
+from features.texts import LANGUAGES
 from models.agreement import Agreement, AgreementError, agreement_from_bytes, load_agreement, parse_agreement
 from tests.models.agreement.sample import HEAD
 
@@ -157,4 +158,6 @@ def test_demo_agreement_loads_against_the_demo_profile(demo: Agreement) -> None:
 def test_demo_agreement_has_the_practitioners_rules(demo: Agreement, rule_id: str, effect: str) -> None:
     rule = next(rule for rule in demo.rules if rule.id == rule_id)
     assert rule.effect == effect
-    assert len(rule.text.split()) >= 8  # a sentence a seller can read, not a code
+    for code in LANGUAGES:  # a sentence a seller can read, not a code, in every language the pages offer
+        assert len((demo.rule_text(rule_id, code) or "").split()) >= 6, code
+    assert isinstance(rule.text, dict) and set(rule.text) == set(LANGUAGES)

@@ -63,3 +63,11 @@ def test_the_html_page_and_a_fixed_clock(filled: TestClient) -> None:
 def test_a_bad_window_is_422_naming_it(filled: TestClient, params: dict[str, Any], field: str) -> None:
     answer = filled.get("/v1/reports/weekly", params=params)
     assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["query", field]
+
+
+def test_the_html_page_in_the_reader_s_language(filled: TestClient) -> None:
+    danish = filled.get("/v1/reports/weekly.html", headers={"accept-language": "da-DK,da;q=0.9"}).text
+    assert '<html lang="da">' in danish and "Ugentlig closed loop-rapport" in danish
+    assert "Partnerkonference" in danish, "value labels in Danish"
+    polish = filled.get("/v1/reports/weekly.html?lang=pl", headers={"accept-language": "da"}).text
+    assert '<html lang="pl">' in polish and "Tygodniowy raport zamkniętej pętli" in polish
