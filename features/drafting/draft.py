@@ -56,6 +56,11 @@ class Draft:
 
 def draft_profile(request: Request) -> Draft:
     """Read the export, infer every section, and check that the result loads as a trainable history."""
+    return check(_inferred(request), request.out)
+
+
+def _inferred(request: Request) -> Draft:
+    """The draft as inferred, not yet checked against its own export."""
     leads = _read(request)
     frame, joins = join_exports(leads, request.joins, request.encoding)
     markers = missing_markers(frame)
@@ -72,7 +77,7 @@ def draft_profile(request: Request) -> Draft:
                          "or refused (see the refusals with --out)")
     draft = _assemble(request, leads, joins, markers, identity, outcome, placement)
     levels = {n: set(frame[n].dropna().astype(str)) for n, c in columns.items() if c.kind == "categorical"}
-    return check(replace(draft, columns=list(map(str, frame.columns)), levels=levels), request.out)
+    return replace(draft, columns=list(map(str, frame.columns)), levels=levels)
 
 
 def redraft(request: Request) -> Draft:
@@ -82,7 +87,8 @@ def redraft(request: Request) -> Draft:
     user = _existing(request.out)
     lead_id = request.id or (None if (user.get("source") or {}).get("row_id") else user.get("id"))
     outcome = request.outcome or (user.get("outcome") or {}).get("column")
-    draft = draft_profile(replace(request, id=lead_id, outcome=outcome))
+    # Only the merged profile is checked (loading the export once): it is what gets written.
+    draft = _inferred(replace(request, id=lead_id, outcome=outcome))
     merged, changes = merge(user, draft.profile, draft.columns, draft.levels)
     report = [f"kept your edits in {request.out}", *(changes or ["no new columns and no vanished values"])]
     return check(Draft(merged, draft.notes, report, draft.source, draft.columns, draft.levels), request.out)

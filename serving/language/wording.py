@@ -125,11 +125,15 @@ class Wording:
         """A rule's agreed text in this language (the given English for a rule the agreement no longer has)."""
         return self.agreement.rule_text(rule_id, self.code) or english
 
+    def grade_line(self, grade: str, disqualified: bool) -> str:
+        """'Grade C (cold).' in this language."""
+        return self.language.gettext("Grade {grade} ({label}).").format(grade=grade,
+                                                                        label=self.label(grade, disqualified))
+
     def heading(self, decision: Decision, signal: bool) -> list[str]:
         """The explanation's lines before the reasons: the grade, the rules (deciding first), no-signal."""
         _ = self.language.gettext
-        lines = [_("Grade {grade} ({label}).").format(grade=decision.grade,
-                                                     label=self.label(decision.grade, decision.disqualified)),
+        lines = [self.grade_line(decision.grade, decision.disqualified),
                  *(self.rule(rule.id, rule.text) for rule in decision.fired)]
         if not signal:
             lines.append(_("The model finds no predictive signal in this history; the grade comes from the agreed "

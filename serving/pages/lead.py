@@ -162,9 +162,8 @@ def history_line(wording: Wording, score: StoredScore) -> HistoryLine:
 
 def explanation(score: StoredScore, rules: list[RuleLine], wording: Wording) -> list[str]:
     """The explanation sentences: the grade, the agreed rules (deciding first), then the reasons."""
-    label = wording.label(score.grade, score.disqualified)
-    heading = wording.language.gettext("Grade {grade} ({label}).").format(grade=score.grade, label=label)
-    return [heading, *(rule.text for rule in rules), *(wording.reason(reason)["sentence"] for reason in score.reasons)]
+    return [wording.grade_line(score.grade, score.disqualified), *(rule.text for rule in rules),
+            *(wording.reason(reason)["sentence"] for reason in score.reasons)]
 
 
 def agreement_note(wording: Wording, score: StoredScore) -> str | None:

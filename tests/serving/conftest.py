@@ -7,7 +7,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -121,3 +122,19 @@ def poll(read: Callable[[], T], done: Callable[[T], bool], patience: float = 30.
         time.sleep(0.05)
         value = read()
     return value
+
+
+@contextmanager
+def scored_site(folder: Path, tracking_uri: str, leads: Sequence[dict[str, Any]]) -> Iterator[str]:
+    """A uvicorn process on the demo profile with a lead store of its own holding `leads`, scored; its base URL."""
+    env = {"LEADSCORE_PROFILE": str(DEMO_PROFILE), "LEADSCORE_AGREEMENT": str(DEMO_AGREEMENT),
+           "MLFLOW_TRACKING_URI": tracking_uri, "LEADSCORE_STORE_URL": f"sqlite:///{folder / 'leads.db'}",
+           "LEADSCORE_API_KEYS": "", "LEADSCORE_ADMIN_KEYS": ""}
+    process, base_url = start_uvicorn(env, folder / "server.log")
+    try:
+        wait_ready(process, base_url, folder / "server.log")
+        for lead in leads:
+            assert httpx.post(f"{base_url}/v1/score", json=lead, timeout=30).status_code == 200
+        yield base_url
+    finally:
+        stop(process)

@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from tests.conftest import DEMO_AGREEMENT, DEMO_PROFILE
-from tests.serving.conftest import start_uvicorn, stop, wait_ready
+from tests.serving.conftest import scored_site
 from tests.serving.test_pages_browser import browser, row_values, shot
 from training.job import TrainResult
 
@@ -27,19 +26,9 @@ LEADS = ("L-form-1", "L-form-2", "L-form-3")
 def site(trained: TrainResult, tracking_uri: str, tmp_path_factory: pytest.TempPathFactory,
          example: dict[str, Any]) -> Iterator[str]:
     """A uvicorn process with a lead store of its own holding three scored leads; its base URL."""
-    folder = tmp_path_factory.mktemp("forms-browser")
-    env = {"LEADSCORE_PROFILE": str(DEMO_PROFILE), "LEADSCORE_AGREEMENT": str(DEMO_AGREEMENT),
-           "MLFLOW_TRACKING_URI": tracking_uri, "LEADSCORE_STORE_URL": f"sqlite:///{folder / 'leads.db'}",
-           "LEADSCORE_API_KEYS": "", "LEADSCORE_ADMIN_KEYS": ""}
-    process, base_url = start_uvicorn(env, folder / "server.log")
-    try:
-        wait_ready(process, base_url, folder / "server.log")
-        for i, lead_id in enumerate(LEADS):
-            lead = {**example, "lead_id": lead_id, "company": f"Form Test {i + 1} GmbH"}
-            assert httpx.post(f"{base_url}/v1/score", json=lead, timeout=30).status_code == 200
+    leads = [{**example, "lead_id": lead_id, "company": f"Form Test {i + 1} GmbH"} for i, lead_id in enumerate(LEADS)]
+    with scored_site(tmp_path_factory.mktemp("forms-browser"), tracking_uri, leads) as base_url:
         yield base_url
-    finally:
-        stop(process)
 
 
 @pytest.fixture()

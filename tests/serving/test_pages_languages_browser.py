@@ -7,11 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 
-from tests.conftest import DEMO_AGREEMENT, DEMO_PROFILE
-from tests.serving.conftest import start_uvicorn, stop, wait_ready
+from tests.serving.conftest import scored_site
 from tests.serving.test_pages_browser import SCREENSHOTS, browser
 from training.job import TrainResult
 
@@ -26,21 +24,11 @@ __all__ = ["browser"]  # the Chromium fixture, shared with the page tests
 def site(trained: TrainResult, tracking_uri: str, tmp_path_factory: pytest.TempPathFactory,
          example: dict[str, Any], modest: dict[str, Any]) -> Iterator[str]:
     """A uvicorn process with a lead store of its own holding three scored leads; its base URL."""
-    folder = tmp_path_factory.mktemp("languages-browser")
-    env = {"LEADSCORE_PROFILE": str(DEMO_PROFILE), "LEADSCORE_AGREEMENT": str(DEMO_AGREEMENT),
-           "MLFLOW_TRACKING_URI": tracking_uri, "LEADSCORE_STORE_URL": f"sqlite:///{folder / 'leads.db'}",
-           "LEADSCORE_API_KEYS": "", "LEADSCORE_ADMIN_KEYS": ""}
-    process, base_url = start_uvicorn(env, folder / "server.log")
-    try:
-        wait_ready(process, base_url, folder / "server.log")
-        leads = [{**example, "lead_id": "L-lang-1", "company": "Nordlicht Systems GmbH"},
-                 {**modest, "lead_id": "L-lang-2", "company": "Kowalski Logistyka Sp. z o.o."},
-                 {**modest, "lead_id": "L-lang-3", "company": "Hansen & Søn ApS", "phone": None, "campaign": None}]
-        for lead in leads:
-            assert httpx.post(f"{base_url}/v1/score", json=lead, timeout=30).status_code == 200
+    leads = [{**example, "lead_id": "L-lang-1", "company": "Nordlicht Systems GmbH"},
+             {**modest, "lead_id": "L-lang-2", "company": "Kowalski Logistyka Sp. z o.o."},
+             {**modest, "lead_id": "L-lang-3", "company": "Hansen & Søn ApS", "phone": None, "campaign": None}]
+    with scored_site(tmp_path_factory.mktemp("languages-browser"), tracking_uri, leads) as base_url:
         yield base_url
-    finally:
-        stop(process)
 
 
 @pytest.fixture()
