@@ -13,6 +13,7 @@ import typer
 from cli.console import err, fail
 from cli.profiles import profiles
 from cli.reports import agreement_impact, report
+from cli.rescore import rescore
 from cli.translations import check_translations
 from cli.weekly import weekly
 from features.profile import FeatureKind, Profile, ProfileError, load_profile
@@ -67,6 +68,21 @@ def train(
     except USER_ERRORS as exc:
         fail(str(exc))
     print_result(result)
+    if result.decision.promote:
+        _rescore_after_promotion(profile)
+
+
+def _rescore_after_promotion(profile: Path) -> None:
+    # A new champion regrades the seller's queue now, not lead by lead as each happens to be scored again.
+    from cli.rescore import FAILURES, report, rescore_store, service_settings, store_configured
+
+    settings = service_settings()
+    if not store_configured(settings):
+        return
+    try:
+        report(rescore_store(settings, load_profile(profile)))
+    except FAILURES as exc:
+        fail(f"the new champion is registered, but rescoring the lead store failed: {exc}")
 
 
 def _grades(agreement: Path, profile: Path) -> dict[str, float]:
@@ -185,3 +201,4 @@ app.command("report")(report)
 app.command("weekly")(weekly)
 app.add_typer(profiles, name="profile")
 app.command("check-translations")(check_translations)
+app.command("rescore")(rescore)

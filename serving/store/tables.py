@@ -198,3 +198,14 @@ agreement_audit = Table(
     CheckConstraint("event IN ('proposed', 'signed', 'activated')", name="event"),
     CheckConstraint("role IS NULL OR role IN ('sales', 'marketing')", name="role"),
 )
+
+# --- leases (revision 0005) -----------------------------------------------------------------------
+
+store_leases = Table(
+    "store_leases",
+    metadata,
+    Column("name", String(100), primary_key=True),  # the job, e.g. "rescore"
+    Column("holder", String(200), nullable=False),  # host, process and run of the one that holds it
+    Column("taken_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),  # renewed as the holder works; free once passed
+)

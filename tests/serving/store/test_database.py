@@ -24,7 +24,7 @@ from tests.serving.store.factories import score_record
 
 def test_open_migrates_to_head_and_the_schema_matches_the_tables(store: LeadStore) -> None:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert current_revision(store.engine) == head == "0004"
+    assert current_revision(store.engine) == head == "0005"
     with store.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE, "compare_type": True})
         assert compare_metadata(context, metadata) == []
@@ -85,7 +85,7 @@ def test_writes_before_open_migrate_first(store_url: str) -> None:
     fresh = LeadStore(store_url)  # never opened: the first write upgrades the schema
     try:
         assert add_scores(fresh, [score_record("L-1")]) == [1]
-        assert current_revision(fresh.engine) == "0004"
+        assert current_revision(fresh.engine) == "0005"
     finally:
         fresh.close()
 
@@ -107,5 +107,5 @@ def test_replicas_starting_together_migrate_once(store_url: str) -> None:
     errors = [replica.communicate(timeout=60)[1] for replica in replicas]
     assert [replica.returncode for replica in replicas] == [0, 0, 0, 0], errors
     store = LeadStore(store_url)
-    assert current_revision(store.engine) == "0004"
+    assert current_revision(store.engine) == "0005"
     store.close()
