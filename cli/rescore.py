@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -70,6 +71,8 @@ def rescore_store(settings: Settings, profile: Profile, batch: int = 2_000, leas
                               lease_seconds=lease_seconds)
         if not show_progress:
             return rescoring.run()
+        if not err.is_terminal:  # a scheduled run's log: a line per tenth of the way
+            return rescoring.run(_lines())
         with _bar() as bar:
             task = bar.add_task("rescoring", total=None)
             return rescoring.run(lambda done, due: bar.update(task, completed=done, total=due))
@@ -106,6 +109,17 @@ def report(run: RescoreRun) -> None:
     rate = f", {run.rescored / run.seconds:,.0f} leads/s" if run.rescored and run.seconds > 0 else ""
     err.print(f"rescored {run.rescored:,} open leads onto {run.model_version} and agreement "
               f"{run.agreement_version} in {run.seconds:.1f} s{rate}; {run.open_leads:,} open leads in the store")
+
+
+def _lines() -> Callable[[int, int], None]:
+    shown = [-1]
+
+    def line(done: int, due: int) -> None:
+        tenth = 10 * done // due if due else 10
+        if tenth > shown[0]:
+            shown[0] = tenth
+            err.print(f"rescoring: {done:,} of {due:,} due leads done")
+    return line
 
 
 def _bar() -> Progress:

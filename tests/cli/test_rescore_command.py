@@ -52,6 +52,7 @@ def test_a_promoted_champion_rescores_the_configured_store(tmp_path: Path, fresh
     result = runner.invoke(app, ["train", "--profile", str(DEMO_PROFILE), "--data", str(data)])
     assert result.exit_code == 0, result.output
     assert "rescored 3 open leads onto leadscore-demo/1" in result.stderr
+    assert "rescoring: 0 of 3 due leads done" in result.stderr and "rescoring: 3 of 3 due leads done" in result.stderr
     store = LeadStore(store_url)
     try:
         assert {lead_history(store, f"L-{i}").latest.model_version for i in range(3)} == {"leadscore-demo/1"}
