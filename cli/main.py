@@ -74,13 +74,14 @@ def train(
 
 def _rescore_after_promotion(profile: Path) -> None:
     # A new champion regrades the seller's queue now, not lead by lead as each happens to be scored again.
-    from cli.rescore import FAILURES, report, rescore_store, service_settings, store_configured
+    from cli.rescore import FAILURES, report, rescore_store, serves, service_settings, store_configured
 
     settings = service_settings()
-    if not store_configured(settings):
+    trained = load_profile(profile)
+    if not store_configured(settings) or not serves(settings, trained):
         return
     try:
-        report(rescore_store(settings, load_profile(profile)))
+        report(rescore_store(settings, trained))
     except FAILURES as exc:
         fail(f"the new champion is registered, but rescoring the lead store failed: {exc}")
 

@@ -100,6 +100,14 @@ def store_configured(settings: Settings) -> bool:
     return settings.store_url is not None or (settings.data_dir / "leads.db").is_file()
 
 
+def serves(settings: Settings, trained: Profile) -> bool:
+    """Whether the service's store holds leads of the trained profile's model (another profile's leads stay)."""
+    try:
+        return load_profile(settings.profile).registered_model == trained.registered_model
+    except ProfileError:
+        return False
+
+
 def report(run: RescoreRun) -> None:
     """One line on how the run ended."""
     if run.status == "held":

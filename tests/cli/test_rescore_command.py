@@ -58,3 +58,14 @@ def test_a_promoted_champion_rescores_the_configured_store(tmp_path: Path, fresh
         assert {lead_history(store, f"L-{i}").latest.model_version for i in range(3)} == {"leadscore-demo/1"}
     finally:
         store.close()
+
+
+def test_only_the_store_of_the_trained_profile_is_rescored(demo_profile: Profile) -> None:
+    from cli.rescore import serves
+    from features.profile import load_profile
+    from serving.settings import Settings
+    from tests.conftest import ROOT
+
+    assert serves(Settings(profile=DEMO_PROFILE), demo_profile)
+    assert not serves(Settings(profile=DEMO_PROFILE), load_profile(ROOT / "profiles" / "maven-crm.yaml"))
+    assert not serves(Settings(profile=ROOT / "no-such-profile.yaml"), demo_profile)
