@@ -8,12 +8,14 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from cli.rescore import serves
 from features.demo import write_demo
-from features.profile import Profile
+from features.profile import Profile, load_profile
+from serving.settings import Settings
 from serving.store.database import LeadStore
 from serving.store.scores import add_scores, lead_history
 from tests.cli.test_train_command import error_line
-from tests.conftest import DEMO_PROFILE
+from tests.conftest import DEMO_PROFILE, ROOT
 from tests.serving.store.factories import score_record
 
 runner = CliRunner()
@@ -61,11 +63,6 @@ def test_a_promoted_champion_rescores_the_configured_store(tmp_path: Path, fresh
 
 
 def test_only_the_store_of_the_trained_profile_is_rescored(demo_profile: Profile) -> None:
-    from cli.rescore import serves
-    from features.profile import load_profile
-    from serving.settings import Settings
-    from tests.conftest import ROOT
-
     assert serves(Settings(profile=DEMO_PROFILE), demo_profile)
     assert not serves(Settings(profile=DEMO_PROFILE), load_profile(ROOT / "profiles" / "maven-crm.yaml"))
     assert not serves(Settings(profile=ROOT / "no-such-profile.yaml"), demo_profile)
