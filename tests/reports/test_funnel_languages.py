@@ -87,10 +87,10 @@ def test_english_stays_the_default(profile: Profile, agreement: Agreement) -> No
 
 
 @pytest.mark.parametrize("code, words", [
-    ("da", ("Vinderrate efter karakter", "Hvad hver aftalt regel kostede", "diskvalificér", "Partnerkonference",
+    ("da", ("Hitrate efter karakter", "Hvad hver aftalt regel kostede", "diskvalificering", "Partnerkonference",
             "Studerende undersøger markedet", "(ikke registreret)", "fra 2026-01-01 og frem til 2026-03-01")),
     ("nl", ("Winpercentage per klasse", "Wat elke afgesproken regel kostte", "diskwalificeren", "Partnerevent",
-            "Studenten onderzoeken de markt", "(niet geregistreerd)", "van 2026-01-01 tot 2026-03-01")),
+            "Studenten onderzoeken de markt", "(niet ingevuld)", "van 2026-01-01 tot 2026-03-01")),
     ("pl", ("Odsetek wygranych według oceny", "Ile kosztowała każda uzgodniona reguła", "dyskwalifikacja",
             "Konferencja partnerska", "Studenci badają rynek", "(brak danych)", "od 2026-01-01 do 2026-03-01")),
 ])

@@ -45,7 +45,7 @@ def test_english_stays_the_default(profile: Profile, agreement: Agreement) -> No
 
 
 @pytest.mark.parametrize("code, title, words", [
-    ("da", "Ugentlig closed loop-rapport", ("Aftalt opfølgning", "Kampagner og kilder", "Vinderrate efter kampagne")),
+    ("da", "Ugentlig closed loop-rapport", ("Aftalt opfølgning", "Kampagner og kilder", "Hitrate efter kampagne")),
     ("nl", "Wekelijks closed-loop-rapport", ("Afgesproken opvolging", "Campagnes en bronnen", "Kalibratie")),
     ("pl", "Tygodniowy raport zamkniętej pętli", ("Uzgodnione terminy kontaktu", "Kampanie i źródła", "Kohorty")),
 ])
