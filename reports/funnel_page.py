@@ -37,16 +37,6 @@ def shown(row: Outcomes) -> str:
     return _("(none)") if row.key == NONE_KEY and not row.label else row.shown
 
 
-def effect(summary: str | None) -> str:
-    """A rule's effect ('cap C') in the report's language."""
-    if summary is None:
-        return _("not in this agreement")
-    word, _space, letter = summary.partition(" ")
-    words = {"cap": _("cap {grade}"), "floor": _("floor {grade}"), "require": _("require"),
-             "disqualify": _("disqualify")}
-    return words.get(word, summary).format(grade=letter)
-
-
 def win_rate_plot(rows: Sequence[Outcomes], title: str, horizontal: bool = False) -> Figure:
     """Win rate per group as bars, each labelled won/closed; a group with nothing closed shows n/a."""
     drawn = figure(6.5, max(2.5, 0.35 * len(rows) + 1.2) if horizontal else 3.6)
@@ -139,7 +129,7 @@ def render_report(funnel: Funnel, title: str | None = None, generated: dt.dateti
         return report_template("funnel.html").render(
             title=title or _("Lead funnel: closed-loop report"), funnel=funnel, figures=report_figures(funnel),
             period=_period(funnel), generated=generated.strftime("%Y-%m-%d %H:%M %Z").strip(), lang=locale,
-            shown=shown, effect=effect,
+            shown=shown,
             breakdowns=[(_("Lead source"), _("Win rate by lead source"), funnel.by_source, "source"),
                         (_("Campaign"), _("Win rate by campaign"), funnel.by_campaign, "campaign")],
         )
