@@ -15,6 +15,7 @@ from rich.text import Text
 from cli.console import err, fail
 from features.profile import Profile, ProfileError, load_profile
 from features.source import HistoryError, load_history
+from features.texts import LANGUAGES
 from models.agreement import AgreementError, load_agreement
 from models.propensity import ModelLoadError
 from models.registry import CHAMPION, LeadModel, Registry, RegistryError
@@ -24,6 +25,8 @@ from reports.funnel import FunnelError, build_funnel, funnel_from_history
 from reports.funnel_page import write_report
 from reports.impact import Impact, WonDeals, compare_agreements
 from reports.weekly import profile_labeller
+from serving.language.catalog import Language
+from serving.language.catalog import language as catalog_language
 
 USER_ERRORS = (ProfileError, HistoryError, AgreementError, FunnelError, ModelLoadError, RegistryError,
                ValueError, OSError)
@@ -137,22 +140,27 @@ def report(
     source: Annotated[str, typer.Option(help="'store': what the service scored and the outcomes sellers posted; "
                                          "'history': the profile's history scored by the champion; 'auto': the "
                                          "store once it holds scored leads, else the history.")] = "auto",
+    language: Annotated[str, typer.Option(help="Language of the HTML report: en, da, nl or pl.")] = "en",
 ) -> None:
     """Write the marketing report (funnel.json, funnel.html) from the lead store or the scored history."""
+    if language not in LANGUAGES:
+        fail(f"language {language!r} is not served (languages: {', '.join(LANGUAGES)})")
+    reader = catalog_language(language)
     try:
         lead_profile = load_profile(profile)
         terms = load_agreement(agreement, lead_profile)
         period = parse_period(start, end)
         stored = store_leads() if source in ("auto", "store") else None
         if stored is not None and (len(stored) or source == "store"):
-            scored, origin = stored, {"lead store": "latest score of each lead with its newest outcome"}
+            scored, origin = stored, store_about(reader)
         else:
             model = champion(lead_profile)
             history = load_history(lead_profile, data)
             scored = funnel_from_history(history, model, terms, id_column=lead_profile.id)
-            origin = about(lead_profile, data, model)
-        funnel = build_funnel(scored, terms, *period, about=origin, labeller=profile_labeller(lead_profile, {}))
-        json_path, html_path = write_report(funnel, out)
+            origin = about(lead_profile, data, model, reader)
+        funnel = build_funnel(scored, terms, *period, about=origin,
+                              labeller=profile_labeller(lead_profile, {}, language), code=language)
+        json_path, html_path = write_report(funnel, out, reader, language)
     except USER_ERRORS as exc:
         fail(str(exc))
     total = funnel.total
@@ -195,12 +203,20 @@ def _day(text: str | None, option: str) -> dt.date | None:
         raise ValueError(f"{option} {text!r} is not a date (write YYYY-MM-DD)") from None
 
 
-def about(profile: Profile, data: Path | None, model: LeadModel) -> dict[str, str]:
-    """Where the report's figures come from, printed at the top of the page."""
+def store_about(reader: Language) -> dict[str, str]:
+    """Where the figures come from when the lead store holds them, in the report's language."""
+    _ = reader.gettext
+    return {_("lead store"): _("latest score of each lead with its newest outcome")}
+
+
+def about(profile: Profile, data: Path | None, model: LeadModel, reader: Language) -> dict[str, str]:
+    """Where the report's figures come from, printed at the top of the page in the report's language."""
+    _ = reader.gettext
+    history = str(data) if data is not None else _("the source of profile {name}").format(name=repr(profile.name))
     return {
-        "history": str(data) if data is not None else f"the source of profile {profile.name!r}",
-        "model": f"{model.label} (@{CHAMPION})",
-        "scored at": "each lead's creation time: the history records no scoring time",
-        "caution": "the model was trained on most of these leads, so grades look better calibrated here "
-                   "than on new leads; the holdout figures in MLflow are the honest ones",
+        _("history"): history,
+        _("model"): f"{model.label} (@{CHAMPION})",
+        _("scored at"): _("each lead's creation time: the history records no scoring time"),
+        _("caution"): _("the model was trained on most of these leads, so grades look better calibrated here than "
+                        "on new leads; the holdout figures in MLflow are the honest ones"),
     }

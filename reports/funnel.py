@@ -172,8 +172,10 @@ def build_funnel(
     campaign_column: str = "campaign",
     about: Mapping[str, str] | None = None,
     labeller: Callable[[str, object], str] | None = None,
+    code: str = "en",
 ) -> Funnel:
-    """The report's figures for the leads scored in [start, end); a missing breakdown column gives no rows."""
+    """The report's figures for the leads scored in [start, end) (rule texts in `code`); a missing breakdown
+    column gives no rows."""
     check_scored(scored)
     start_at, end_at = _as_datetime(start, "start"), _as_datetime(end, "end")
     leads = in_period(scored, start_at, end_at)
@@ -186,7 +188,7 @@ def build_funnel(
         by_grade=by_grade(leads["grade"], outcome, agreement.letters),
         by_source=by_value(leads, source_column, outcome, labeller),
         by_campaign=by_value(leads, campaign_column, outcome, labeller),
-        rules=rule_costs(leads["rules"], outcome, agreement),
+        rules=rule_costs(leads["rules"], outcome, agreement, code),
         calibration=calibration(leads["probability"].to_numpy(dtype=float), outcome, agreement),
         about=dict(about or {}),
     )
@@ -283,8 +285,9 @@ def _key(value: Any) -> str:
     return str(value).strip() or NONE_KEY
 
 
-def rule_costs(fired: pd.Series, outcome: np.ndarray, agreement: Agreement) -> tuple[RuleCost, ...]:
-    """For every agreed rule (then any other rule that fired): the leads it caught and how they turned out."""
+def rule_costs(fired: pd.Series, outcome: np.ndarray, agreement: Agreement, code: str = "en") -> tuple[RuleCost, ...]:
+    """For every agreed rule (then any other rule that fired): the leads it caught and how they turned out, with
+    the rule's text in `code`."""
     lists = [_ids(value) for value in fired]
     seen = dict.fromkeys(rule for ids in lists for rule in ids)
     agreed = {check.id: check for check in agreement.checks}
@@ -292,7 +295,7 @@ def rule_costs(fired: pd.Series, outcome: np.ndarray, agreement: Agreement) -> t
     for rule_id in (*agreed, *(r for r in seen if r not in agreed)):
         caught = np.fromiter((rule_id in ids for ids in lists), dtype=bool, count=len(lists))
         check = agreed.get(rule_id)
-        costs.append(RuleCost(rule_id, check.summary if check else None, check.text if check else None,
+        costs.append(RuleCost(rule_id, check.summary if check else None, agreement.rule_text(rule_id, code),
                               tally(rule_id, outcome[caught])))
     return tuple(costs)
 

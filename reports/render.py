@@ -92,6 +92,17 @@ def number(value: float, digits: int = 1) -> str:
     return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""), locale=locale)
 
 
+def effect(summary: str | None) -> str:
+    """An agreed rule's effect ('cap C', 'disqualify') in the report's language; None is a rule the agreement
+    no longer has."""
+    if summary is None:
+        return _("not in this agreement")
+    word, _space, letter = summary.partition(" ")
+    words = {"cap": _("cap {grade}"), "floor": _("floor {grade}"), "require": _("require"),
+             "disqualify": _("disqualify")}
+    return words.get(word, summary).format(grade=letter)
+
+
 @cache
 def environment() -> jinja2.Environment:
     """Templates of this package; every value escaped, an unknown name an error."""
@@ -99,7 +110,7 @@ def environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              extensions=["jinja2.ext.i18n"])
     env.install_gettext_callables(_, n_, newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(percent=percent, count=count, number=number)
+    env.filters.update(percent=percent, count=count, number=number, effect=effect)
     return env
 
 

@@ -187,7 +187,7 @@ class WeeklyFigures:
             won, lost = int((caught["outcome"] == "won").sum()), int((caught["outcome"] == "lost").sum())
             weekly = [int(Window(week, week + dt.timedelta(weeks=1)).holds(caught["first_scored_at"]).sum())
                       for week in weeks]
-            text = in_language(rule.text, "en").strip()
+            text = in_language(rule.text, self.code).strip()
             rows.append({"id": rule.id, "effect": rule.effect, "text": text, "caught": len(caught),
                          "won": won, "lost": lost, "win_rate": Rate(won, won + lost).to_dict(), "weekly": weekly})
         return rows
@@ -219,7 +219,8 @@ class WeeklyFigures:
 
 def weekly_report(data: WeeklyData, agreement: Agreement, label: Labeller, end: dt.date,
                   weeks: int = 4, code: str = "en") -> WeeklyReport:
-    """The report for the `weeks` whole weeks up to `end`, against the weeks before (grade words in `code`)."""
+    """The report for the `weeks` whole weeks up to `end`, against the weeks before (grade words and rule texts
+    in `code`)."""
     window, previous = windows(end, weeks)
     return WeeklyFigures(data, agreement, label, code).report(window, previous)
 

@@ -57,7 +57,7 @@ def build_report_router() -> APIRouter:
     router = APIRouter(tags=["reports"])
 
     def funnel(store: LeadStore, agreement: Agreement, start: dt.datetime | None, end: dt.datetime | None,
-               profile: Profile) -> Funnel:
+               profile: Profile, code: str = "en") -> Funnel:
         start, end = _utc(start), _utc(end)
         if start is not None and end is not None and start > end:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{
@@ -68,8 +68,9 @@ def build_report_router() -> APIRouter:
         except StoreError as exc:
             raise http_error(exc) from None
         try:
-            return build_funnel(table, agreement, start, end, about={"source": "lead store"},
-                                labeller=profile_labeller(profile, {}))
+            _ = language(code).gettext
+            return build_funnel(table, agreement, start, end, about={_("source"): _("lead store")},
+                                labeller=profile_labeller(profile, {}, code), code=code)
         except FunnelError as exc:  # the store holds something the report cannot read
             raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, str(exc)) from None
 
@@ -107,10 +108,11 @@ def build_report_router() -> APIRouter:
 
     @router.get("/v1/reports/funnel.html", response_class=HTMLResponse, responses=ERRORS,
                 dependencies=[ScoringKey], summary="The marketing funnel as one self-contained HTML page")
-    async def funnel_html(store: Store, agreement: AgreementDep, profile: ProfileDep, start: From = None,
-                          end: To = None) -> HTMLResponse:
-        figures = await run_in_threadpool(funnel, store, agreement, start, end, profile)
-        return HTMLResponse(await run_in_threadpool(render_report, figures))
+    async def funnel_html(store: Store, agreement: AgreementDep, profile: ProfileDep, code: LanguageDep,
+                          start: From = None, end: To = None) -> HTMLResponse:
+        figures = await run_in_threadpool(funnel, store, agreement, start, end, profile, code)
+        reader = language(code)
+        return HTMLResponse(await run_in_threadpool(render_report, figures, None, None, reader, reader.code))
 
     return router
 

@@ -23,6 +23,8 @@ from serving.store.errors import InvalidRecord, OutcomeConflict, StoreError, Unk
 
 TITLES = {401: N_("Key required"), 403: N_("Refused"), 404: N_("Lead not found"), 409: N_("Already recorded"),
           422: N_("Not understood"), 503: N_("Temporarily unavailable")}
+# A name of its own: pybabel does not extract a message nested in another call's arguments.
+OTHER_TITLE = N_("Something went wrong")
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
@@ -116,7 +118,7 @@ def error_page(request: Request, error: PageError) -> HTMLResponse:
     """A PageError as a page with its status and headers, in the reader's language."""
     code = request_language(request)
     with rendering_in(code) as lang:
-        title = lang.gettext(TITLES.get(error.status_code, N_("Something went wrong")))
+        title = lang.gettext(TITLES.get(error.status_code, OTHER_TITLE))
         message = error.worded(lang.gettext)
     return render(request, "error.html", {"title": title, "message": message, "status_code": error.status_code},
                   error.status_code, error.headers, code)

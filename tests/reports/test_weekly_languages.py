@@ -45,7 +45,7 @@ def test_english_stays_the_default(profile: Profile, agreement: Agreement) -> No
 
 
 @pytest.mark.parametrize("code, title, words", [
-    ("da", "Ugentlig closed loop-rapport", ("Aftalt opfølgning", "Kampagner og kilder", "Vinderrate efter kampagne")),
+    ("da", "Ugentlig closed loop-rapport", ("Aftalt opfølgning", "Kampagner og kilder", "Hitrate efter kampagne")),
     ("nl", "Wekelijks closed-loop-rapport", ("Afgesproken opvolging", "Campagnes en bronnen", "Kalibratie")),
     ("pl", "Tygodniowy raport zamkniętej pętli", ("Uzgodnione terminy kontaktu", "Kampanie i źródła", "Kohorty")),
 ])
@@ -60,6 +60,9 @@ def test_the_report_in_another_language(profile: Profile, agreement: Agreement, 
                     "handed to sales", "median to first contact"):
         assert english not in page, f"{english!r} left in {code}"
     assert agreement.label_in("A", code) in page, "grades in the agreed word of the language"
+    rules = re.search(r'<table id="rules-table">.*?</table>', page, re.S)
+    assert rules and "disqualify" not in rules.group(0) and "cap C" not in rules.group(0), "effects in the language"
+    assert f'title="{agreement.rule_text("student", code)}"' in rules.group(0), "rule texts in the language"
     assert "Win rate" not in " ".join(IMAGE_ALT.findall(page))
 
 

@@ -93,7 +93,7 @@ def test_the_queue_and_a_lead_page_in_polish(page: Page) -> None:
     assert "lang=pl" in page.url and page.locator("html").get_attribute("lang") == "pl"
     assert page.locator("#explanation h2").text_content() == "Skąd ta ocena"
     assert page.locator("#explanation li").first.inner_text().startswith("Ocena ")
-    assert page.locator("#outcome legend").text_content() == "Zapisz wynik"
+    assert page.locator("#outcome legend").text_content() == "Zapisz rozstrzygnięcie"
     assert page.locator("#history th").first.text_content() == "Oceniono"
     assert "\u00a0%" in page.locator(".lead-head .meta").last.inner_text(), "Polish writes '31 %'"
     shot(page, "lead-pl")

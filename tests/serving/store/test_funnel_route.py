@@ -155,6 +155,15 @@ def test_the_html_report_is_one_self_contained_page(api: TestClient,
     assert "<script src" not in page and "<link" not in page  # nothing fetched from elsewhere
 
 
+def test_the_html_report_in_the_reader_s_language(api: TestClient, six_leads: dict[str, dict[str, Any]]) -> None:
+    danish = api.get("/v1/reports/funnel.html", headers={**KEY, "accept-language": "da-DK,da;q=0.9"}).text
+    assert '<html lang="da">' in danish and "<h1>Leadtragt: closed loop-rapport</h1>" in danish
+    assert "Forårskampagne" in danish and "leaddatabasen" in danish, "value labels and the source in Danish"
+    polish = api.get("/v1/reports/funnel.html?lang=pl", headers={**KEY, "accept-language": "da"}).text
+    assert '<html lang="pl">' in polish and "Lejek leadów: raport zamkniętej pętli" in polish
+    assert "Win rate" not in polish and "lead store" not in polish
+
+
 def test_the_report_command_reads_what_the_service_scored(api: TestClient, example: dict[str, Any],
                                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
@@ -171,3 +180,9 @@ def test_the_report_command_reads_what_the_service_scored(api: TestClient, examp
     assert result.exit_code == 0, result.output
     figures = json.loads((tmp_path / "funnel.json").read_text())
     assert (figures["total"]["leads"], figures["total"]["won"], figures["total"]["lost"]) == (3, 1, 1)
+    danish = CliRunner().invoke(app, ["report", "--source", "store", "--out", str(tmp_path), "--language", "da"])
+    assert danish.exit_code == 0, danish.output
+    page = (tmp_path / "funnel.html").read_text()
+    assert '<html lang="da">' in page and "Leadtragt: closed loop-rapport" in page and "leaddatabasen" in page
+    refused = CliRunner().invoke(app, ["report", "--language", "sv", "--out", str(tmp_path / "other")])
+    assert refused.exit_code == 1 and "sv" in refused.output and not (tmp_path / "other").exists()
