@@ -1,0 +1,3 @@
+-- One PostgreSQL server, two databases: MLflow's backend store and the lead store.
+CREATE DATABASE mlflow;
+CREATE DATABASE leads;
