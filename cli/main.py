@@ -50,7 +50,9 @@ def train(
     data: Annotated[Path | None, typer.Option(help="History file instead of the profile's source.")] = None,
     holdout: Annotated[float, typer.Option(help="Newest share of closed leads kept as holdout.")] = 0.2,
     holdout_from: Annotated[str | None, typer.Option(help="Holdout starts at this lead time instead.")] = None,
-    agreement: Annotated[Path | None, typer.Option(help="Agreement whose grade thresholds band the report.")] = None,
+    agreement: Annotated[Path | None, typer.Option(help="Agreement whose grade thresholds band the report; "
+                                                   "logged with the model, which grades with it unless given "
+                                                   "another.")] = None,
     force: Annotated[bool, typer.Option(help="Promote to champion even if the gate says no (recorded).")] = False,
     budget: Annotated[float | None, typer.Option(min=1, help="Seconds the model search may take; the model card "
                                                  "lists the candidates it cut.")] = None,
@@ -62,7 +64,7 @@ def train(
     try:
         grades = _grades(agreement, profile) if agreement else None
         options = TrainOptions(profile=profile, data=data, holdout=holdout, holdout_from=holdout_from,
-                               grades=grades, force=force, budget=budget)
+                               grades=grades, agreement=agreement, force=force, budget=budget)
         result = run_training(options)
     except USER_ERRORS as exc:
         fail(str(exc))
@@ -94,13 +96,6 @@ def model(
     sys.stdout.write("\n")
 
 
-# Grades without a signed agreement: the usual bounds and no rules.
-DEFAULT_AGREEMENT = """
-version: default
-signed_off: {sales: "nobody (default grade bounds)", marketing: "nobody (default grade bounds)", date: 1970-01-01}
-grades: {A: 0.50, B: 0.25, C: 0.10}
-labels: {A: hot, B: warm, C: cold, D: not now}
-"""
 SCORE_COLUMNS = ["probability", "score", "model_grade", "grade", "label", "disqualified", "deciding_rule", "rules",
                  "reasons", "missing", "explanation"]
 
@@ -131,7 +126,7 @@ def score(
 
 
 def _agreement(path: Path | None, profile: Profile) -> Agreement:
-    from models.agreement import load_agreement, parse_agreement
+    from models.agreement import DEFAULT_AGREEMENT, load_agreement, parse_agreement
 
     if path is None:
         return parse_agreement(DEFAULT_AGREEMENT, profile, source="default grade bounds")
