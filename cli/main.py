@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import pandas as pd
 import typer
 
+from cli.batch import Engine, SparkEngine, spark_scores
 from cli.console import err, fail
 from cli.profiles import profiles
 from cli.reports import agreement_impact, report
@@ -20,6 +21,7 @@ from features.source import HistoryError
 from features.values import EPOCH
 from models.propensity import ModelLoadError
 from models.registry import CHAMPION, Registry, RegistryError
+from models.spark_session import DEFAULT_MASTER
 from models.tracking import tracking_uri
 
 if TYPE_CHECKING:
@@ -109,16 +111,22 @@ def score(
     data: Annotated[Path | None, typer.Option(help="History file instead of the profile's source.")] = None,
     language: Annotated[str, typer.Option(help="Language of the grade labels, reasons and explanations "
                                                "(en, da, nl, pl).")] = "en",
+    engine: Annotated[Engine, typer.Option(help="Score in this process, or on Spark through the registered "
+                                                "model (needs pyspark and Java 17+).")] = Engine.in_process,
+    master: Annotated[str, typer.Option(help="Spark master for --engine spark.")] = DEFAULT_MASTER,
 ) -> None:
     """Score the open leads of a profile's history with the champion: probability, grade and top reasons."""
     from models.agreement import AgreementError
+    from models.spark_session import SparkUnavailable
 
     if out.suffix not in (".csv", ".parquet"):
         fail(f"--out {out}: write a .csv or .parquet file, not {out.suffix or 'a file without a suffix'}")
     try:
         lead_profile = load_profile(profile)
-        scored = score_open_leads(lead_profile, _agreement(agreement, lead_profile), data, language)
-    except (*USER_ERRORS, AgreementError) as exc:
+        graded = _agreement(agreement, lead_profile)
+        spark = SparkEngine.of(agreement, master) if engine is Engine.spark else None
+        scored = score_open_leads(lead_profile, graded, data, language, spark)
+    except (*USER_ERRORS, AgreementError, SparkUnavailable) as exc:
         fail(str(exc))
     out.parent.mkdir(parents=True, exist_ok=True)
     scored.to_parquet(out, index=False) if out.suffix == ".parquet" else scored.to_csv(out, index=False)
@@ -134,8 +142,9 @@ def _agreement(path: Path | None, profile: Profile) -> Agreement:
 
 
 def score_open_leads(profile: Profile, agreement: Agreement, data: Path | None = None,
-                     language: str = "en") -> pd.DataFrame:
-    """One row per open lead: the id, the calibrated probability, the agreed grade and the reasons."""
+                     language: str = "en", spark: SparkEngine | None = None) -> pd.DataFrame:
+    """One row per open lead: the id, the calibrated probability, the agreed grade and the reasons (scored in
+    this process, or on Spark when `spark` says how)."""
     from features.source import load_history
     from models.scoring import Scorer, freeze_loaded_objects
     from serving.language.wording import Wording
@@ -147,8 +156,10 @@ def score_open_leads(profile: Profile, agreement: Agreement, data: Path | None =
     leads = _as_read(load_history(profile, data).open, profile)
     scorer = Scorer(champion, agreement, profile)
     freeze_loaded_objects()
-    # The columns are the profile's field names, so every record is keyed by str.
-    scores = scorer.score_many(cast("list[dict[str, Any]]", leads.to_dict("records")))
+    if spark is not None:
+        scores = spark_scores(spark, champion, scorer, leads, registry.tracking_uri)
+    else:  # the columns are the profile's field names, so every record is keyed by str
+        scores = scorer.score_many(cast("list[dict[str, Any]]", leads.to_dict("records")))
     wording = Wording(language, profile, agreement)
     rows = [_score_row(item, wording, scorer.signal) for item in scores]
     return pd.DataFrame({profile.id: leads[profile.id].to_numpy(),
