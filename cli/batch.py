@@ -49,4 +49,4 @@ def spark_scores(engine: SparkEngine, champion: LeadModel, scorer: Scorer, leads
     scored = score_leads(leads, uri, engine.agreement, spark=spark_session(engine.master), tracking_uri=tracking_uri)
     # The columns are the profile's field names, so every record is keyed by str.
     records = cast("Sequence[Mapping[str, Any]]", leads.to_dict("records"))
-    return scores_of(cast(pd.DataFrame, scored), records, scorer.agreement, scorer.estimator.features)
+    return scores_of(scored, records, scorer.agreement, scorer.estimator.features)

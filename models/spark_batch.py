@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import mlflow
 import numpy as np
@@ -86,6 +86,18 @@ def _source(uri: str, tracking_uri: str | None) -> str:
     else:
         name, _, version = name.rpartition("/")
     return str(client.get_model_version_download_uri(name, version))
+
+
+@overload
+def score_leads(leads: pd.DataFrame, model_uri: str, agreement: str | None = None, *, keep: Sequence[str] = (),
+                spark: SparkSession | None = None, tracking_uri: str | None = None, language: str = "en",
+                reasons: int = MAX_REASONS, contributions: bool = False) -> pd.DataFrame: ...
+
+
+@overload
+def score_leads(leads: SparkFrame, model_uri: str, agreement: str | None = None, *, keep: Sequence[str] = (),
+                spark: SparkSession | None = None, tracking_uri: str | None = None, language: str = "en",
+                reasons: int = MAX_REASONS, contributions: bool = False) -> SparkFrame: ...
 
 
 def score_leads(leads: pd.DataFrame | SparkFrame, model_uri: str, agreement: str | None = None, *,

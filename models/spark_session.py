@@ -63,8 +63,9 @@ def check_java() -> None:
         raise SparkUnavailable(f"Spark needs Java {MIN_JAVA} or newer; {java} is Java {version}: {INSTALL_JAVA}")
 
 
-def spark_session(master: str = DEFAULT_MASTER, partitions: int = 2) -> SparkSession:
-    """The process's Spark session (made on first call): `master` (local[2] by default), times in UTC."""
+def spark_session(master: str = DEFAULT_MASTER, partitions: int = 2, memory: str = "2g") -> SparkSession:
+    """The process's Spark session (made on first call): `master` (local[2] by default), times in UTC, and
+    `memory` for the driver, which in local mode also holds the scores collected back."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -74,6 +75,7 @@ def spark_session(master: str = DEFAULT_MASTER, partitions: int = 2) -> SparkSes
     # whichever python3 is first on PATH).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = (SparkSession.builder.master(master).appName("leadscore-batch")
+               .config("spark.driver.memory", memory)
                .config("spark.sql.session.timeZone", "UTC")  # lead times cross Arrow as they were written
                .config("spark.sql.shuffle.partitions", str(partitions))
                .config("spark.default.parallelism", str(partitions))
