@@ -5,7 +5,8 @@ million by default) and score them all, graded with the demo agreement, into the
 - in process, one core: `Scorer.score_many` and `batch_columns.columns_of` on batches of 10,000 (what the
   pyfunc does with each Arrow batch Spark hands it);
 - on Spark: `models.spark_batch.score_leads` from a pandas frame to a pandas frame, so the figure includes
-  moving the leads into Spark and the scores back; a warm-up batch first starts the session and the workers.
+  moving the leads into Spark and the scores back; a warm-up batch first starts the session and the workers;
+- on Spark from Parquet to Parquet (the leads as loaded, written once): no pandas frame on the driver.
 Run: `make bench-batch` (or `python -m benchmarks.batch --rows 100000`).
 """
 
@@ -63,6 +64,18 @@ def on_spark(session: Any, uri: str, tracking: str, leads: pd.DataFrame, agreeme
     return took
 
 
+def parquet_to_parquet(session: Any, uri: str, tracking: str, leads: Path, out: Path, agreement: str,
+                       reasons: int) -> float:
+    """Seconds for Spark to read the leads from Parquet, score them and write the scores to Parquet: no
+    pandas frame on the driver, as a nightly job on a cluster would run."""
+    start = time.perf_counter()
+    frame = session.read.parquet(str(leads))
+    scored = score_leads(frame, uri, agreement, keep=["lead_id"], spark=session, tracking_uri=tracking,
+                         reasons=reasons)
+    scored.write.mode("overwrite").parquet(str(out))
+    return time.perf_counter() - start
+
+
 @app.command()
 def main(
     rows: Annotated[int, typer.Option(min=WARM_UP, help="Demo leads to score.")] = 1_000_000,
@@ -86,9 +99,14 @@ def main(
         table = Table(title=f"batch scoring, {rows:,} demo leads graded with the demo agreement")
         for column in ("engine", "reasons", "seconds", "leads/s"):
             table.add_column(column, justify="left" if column == "engine" else "right")
+        typed = folder / "typed.parquet"
+        leads.to_parquet(typed, index=False)
         for reasons in (0, 3):
-            for engine, took in (("in process (1 core)", in_process(scorer, leads, reasons)),
-                                 (f"Spark {master}", on_spark(session, uri, tracking, leads, agreement, reasons))):
+            for engine, took in (
+                    ("in process (1 core)", in_process(scorer, leads, reasons)),
+                    (f"Spark {master}, pandas in and out", on_spark(session, uri, tracking, leads, agreement, reasons)),
+                    (f"Spark {master}, Parquet in and out",
+                     parquet_to_parquet(session, uri, tracking, typed, folder / "scores", agreement, reasons))):
                 table.add_row(engine, "none" if reasons == 0 else f"top {reasons} each way", f"{took:.1f}",
                               f"{rows / took:,.0f}")
                 console.print(f"{engine}, reasons {reasons}: {rows / took:,.0f} leads/s")

@@ -148,11 +148,30 @@ def _score_pandas(leads: pd.DataFrame, session: SparkSession, udf: Any, fields: 
     present = [name for name in fields if name in leads.columns]
     carried = [name for name in keep if name not in present]
     frame = leads[[*carried, *present]].reset_index(drop=True).assign(**{ROW: np.arange(len(leads))})
+    frame = frame.assign(**{name: _numbers(frame[name]) for name in present if fields[name] == "double"})
     if frame.empty:
         return pd.DataFrame(columns=[*keep, *COLUMNS], index=leads.index)
     scored = _scored(session.createDataFrame(frame), udf, fields, [*keep, ROW]).toPandas()
     scored = scored.sort_values(ROW).drop(columns=ROW).set_axis(leads.index)
     return _as_lists(scored)
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    """A numeric or yes/no field as doubles (True 1.0, None NaN), as a loaded history holds it: a column of
+    Python values (leads as JSON gives them) would reach Spark as mixed objects."""
+    try:
+        return values.astype("float64")
+    except (TypeError, ValueError):
+        bad = next(v for v in values if not _is_number(v))
+        raise ValueError(f"field '{values.name}': {bad!r} is not a number (the model reads it as one)") from None
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return value is None
+    return True
 
 
 def _as_lists(scored: pd.DataFrame) -> pd.DataFrame:

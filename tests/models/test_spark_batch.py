@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import mlflow
+import numpy as np
 import pandas as pd
 import pytest
 from mlflow.models import Model, ModelSignature
@@ -17,7 +19,7 @@ from features.demo import write_demo
 from features.profile import Profile
 from features.source import load_history
 from models.agreement import AgreementError, load_agreement
-from models.batch_columns import columns_of
+from models.batch_columns import columns_of, scores_of
 from models.registry import Registry
 from models.scoring import Scorer
 from models.spark_batch import ModelOutputsMissing, score_leads
@@ -101,6 +103,40 @@ def test_a_spark_frame_comes_back_as_a_spark_frame_with_the_kept_columns(
         got = rows[item["lead_id"]]
         assert (got["probability"], got["grade"], list(got["rules"])) == (
             item["probability"], item["grade"], item["rules"])
+
+
+def as_json(lead: dict[str, Any], profile: Profile) -> dict[str, Any]:
+    """A lead as the lead store rebuilds it: yes/no as booleans, whole numbers as integers, None for missing,
+    a personal field only marked present."""
+    kinds = {f.name: f.kind.value for f in profile.features}
+    out: dict[str, Any] = {}
+    for name, value in lead.items():
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            out[name] = None
+        elif kinds.get(name) == "boolean":
+            out[name] = bool(value)
+        elif isinstance(value, float) and value.is_integer():
+            out[name] = int(value)
+        else:
+            out[name] = value
+    return out | {"phone": "(kept out of the lead store)" if out.get("phone") else None}
+
+
+def test_leads_as_json_gives_them_score_as_in_process(spark: Any, model_uri: str, scorer: Scorer,
+                                                      demo_leads: pd.DataFrame, tracking_uri: str,
+                                                      demo_profile: Profile) -> None:
+    rows = demo_leads.head(2000)[["lead_id", *demo_profile.lead_fields]].to_dict("records")
+    leads = [as_json(row, demo_profile) for row in rows]  # type: ignore[arg-type]
+    frame = pd.DataFrame(leads).astype(object)
+    on_spark = score_leads(frame, model_uri, agreement_text(), spark=spark, tracking_uri=tracking_uri,
+                           contributions=True)
+    back = scores_of(on_spark, leads, scorer.agreement, scorer.estimator.features)
+    expected = scorer.score_many(leads, suggest=False)
+    assert [(s.lead_id, s.probability, s.decision, s.reasons, s.missing) for s in back] == [
+        (s.lead_id, s.probability, s.decision, s.reasons, s.missing) for s in expected]
+    assert all(np.array_equal(a.contributions, b.contributions) for a, b in zip(back, expected, strict=True))
+    with pytest.raises(ValueError, match="field 'website_visits': 'many' is not a number"):
+        score_leads(frame.assign(website_visits="many"), model_uri, spark=spark, tracking_uri=tracking_uri)
 
 
 def test_without_an_agreement_the_logged_one_grades(spark: Any, model_uri: str, demo_leads: pd.DataFrame,
