@@ -70,8 +70,9 @@ def parquet_to_parquet(session: Any, uri: str, tracking: str, leads: Path, out: 
     pandas frame on the driver, as a nightly job on a cluster would run."""
     start = time.perf_counter()
     frame = session.read.parquet(str(leads))
+    # one Parquet file reads as one partition: spread over the session's cores
     scored = score_leads(frame, uri, agreement, keep=["lead_id"], spark=session, tracking_uri=tracking,
-                         reasons=reasons)
+                         reasons=reasons, partitions=session.sparkContext.defaultParallelism)
     scored.write.mode("overwrite").parquet(str(out))
     return time.perf_counter() - start
 
@@ -100,7 +101,7 @@ def main(
         for column in ("engine", "reasons", "seconds", "leads/s"):
             table.add_column(column, justify="left" if column == "engine" else "right")
         typed = folder / "typed.parquet"
-        leads.to_parquet(typed, index=False)
+        leads[["lead_id", *profile.lead_fields]].to_parquet(typed, index=False)
         for reasons in (0, 3):
             for engine, took in (
                     ("in process (1 core)", in_process(scorer, leads, reasons)),

@@ -91,24 +91,27 @@ def _source(uri: str, tracking_uri: str | None) -> str:
 @overload
 def score_leads(leads: pd.DataFrame, model_uri: str, agreement: str | None = None, *, keep: Sequence[str] = (),
                 spark: SparkSession | None = None, tracking_uri: str | None = None, language: str = "en",
-                reasons: int = MAX_REASONS, contributions: bool = False) -> pd.DataFrame: ...
+                reasons: int = MAX_REASONS, contributions: bool = False,
+                partitions: int | None = None) -> pd.DataFrame: ...
 
 
 @overload
 def score_leads(leads: SparkFrame, model_uri: str, agreement: str | None = None, *, keep: Sequence[str] = (),
                 spark: SparkSession | None = None, tracking_uri: str | None = None, language: str = "en",
-                reasons: int = MAX_REASONS, contributions: bool = False) -> SparkFrame: ...
+                reasons: int = MAX_REASONS, contributions: bool = False,
+                partitions: int | None = None) -> SparkFrame: ...
 
 
 def score_leads(leads: pd.DataFrame | SparkFrame, model_uri: str, agreement: str | None = None, *,
                 keep: Sequence[str] = (), spark: SparkSession | None = None, tracking_uri: str | None = None,
-                language: str = "en", reasons: int = MAX_REASONS,
-                contributions: bool = False) -> pd.DataFrame | SparkFrame:
+                language: str = "en", reasons: int = MAX_REASONS, contributions: bool = False,
+                partitions: int | None = None) -> pd.DataFrame | SparkFrame:
     """Score a pandas or Spark frame of leads with a logged model through `mlflow.pyfunc.spark_udf`.
 
     `agreement` is the YAML text of the agreement to grade with (None: the one logged with the model).
     The answer has the `keep` columns of the input, then models.pyfunc_signature.COLUMNS: a pandas frame
-    in the input's order and index for a pandas input, else a Spark frame (lazy, in the input's partitions).
+    in the input's order and index for a pandas input, else a Spark frame (lazy, in the input's partitions
+    unless `partitions` asks for others: a single Parquet file reads as one partition, scored on one core).
     Without `spark`, the process's session (local[2]) is used.
     """
     params = BatchParams.read({"agreement": agreement or "", "language": language, "reasons": reasons,
@@ -122,8 +125,8 @@ def score_leads(leads: pd.DataFrame | SparkFrame, model_uri: str, agreement: str
                                       params={"agreement": params.agreement, "language": params.language,
                                               "reasons": params.reasons, "contributions": params.contributions})
     if isinstance(leads, pd.DataFrame):
-        return _score_pandas(leads, session, udf, model.fields(), keep)
-    return _scored(leads, udf, model.fields(), keep)
+        return _score_pandas(leads, session, udf, model.fields(), keep, partitions)
+    return _scored(leads if partitions is None else leads.repartition(partitions), udf, model.fields(), keep)
 
 
 def _scored(frame: SparkFrame, udf: Any, fields: dict[str, str], keep: Sequence[str]) -> SparkFrame:
@@ -144,14 +147,17 @@ def _typed(frame: SparkFrame, name: str, wanted: str) -> Column:
 
 
 def _score_pandas(leads: pd.DataFrame, session: SparkSession, udf: Any, fields: dict[str, str],
-                  keep: Sequence[str]) -> pd.DataFrame:
+                  keep: Sequence[str], partitions: int | None) -> pd.DataFrame:
     present = [name for name in fields if name in leads.columns]
     carried = [name for name in keep if name not in present]
     frame = leads[[*carried, *present]].reset_index(drop=True).assign(**{ROW: np.arange(len(leads))})
     frame = frame.assign(**{name: _numbers(frame[name]) for name in present if fields[name] == "double"})
     if frame.empty:
         return pd.DataFrame(columns=[*keep, *COLUMNS], index=leads.index)
-    scored = _scored(session.createDataFrame(frame), udf, fields, [*keep, ROW]).toPandas()
+    spark_frame = session.createDataFrame(frame)  # in the session's default parallelism
+    if partitions is not None:
+        spark_frame = spark_frame.repartition(partitions)
+    scored = _scored(spark_frame, udf, fields, [*keep, ROW]).toPandas()
     scored = scored.sort_values(ROW).drop(columns=ROW).set_axis(leads.index)
     return _as_lists(scored)
 

@@ -94,8 +94,9 @@ def test_a_spark_frame_comes_back_as_a_spark_frame_with_the_kept_columns(
     leads = demo_leads.head(500)
     # integer counts and a text id, as a Spark table may hold them: cast to the model's types on the way in
     frame = spark.createDataFrame(leads[["lead_id", *demo_profile.lead_fields]].astype({"website_visits": "Int64"}))
-    scored = score_leads(frame, model_uri, agreement_text(), keep=["lead_id"], spark=spark, tracking_uri=tracking_uri)
-    assert not isinstance(scored, pd.DataFrame)
+    scored = score_leads(frame, model_uri, agreement_text(), keep=["lead_id"], spark=spark, tracking_uri=tracking_uri,
+                         partitions=3)
+    assert not isinstance(scored, pd.DataFrame) and scored.rdd.getNumPartitions() == 3
     rows = {row["lead_id"]: row for row in scored.collect()}
     expected = score_leads(leads, model_uri, agreement_text(), keep=["lead_id"], spark=spark,
                            tracking_uri=tracking_uri)
