@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import pandas as pd
 import typer
 
+from cli.batch import Engine, SparkEngine, spark_scores
 from cli.console import err, fail
 from cli.profiles import profiles
 from cli.reports import agreement_impact, report
@@ -21,6 +22,7 @@ from features.source import HistoryError
 from features.values import EPOCH
 from models.propensity import ModelLoadError
 from models.registry import CHAMPION, Registry, RegistryError
+from models.spark_session import DEFAULT_MASTER
 from models.tracking import tracking_uri
 
 if TYPE_CHECKING:
@@ -51,7 +53,9 @@ def train(
     data: Annotated[Path | None, typer.Option(help="History file instead of the profile's source.")] = None,
     holdout: Annotated[float, typer.Option(help="Newest share of closed leads kept as holdout.")] = 0.2,
     holdout_from: Annotated[str | None, typer.Option(help="Holdout starts at this lead time instead.")] = None,
-    agreement: Annotated[Path | None, typer.Option(help="Agreement whose grade thresholds band the report.")] = None,
+    agreement: Annotated[Path | None, typer.Option(help="Agreement whose grade thresholds band the report; "
+                                                   "logged with the model, which grades with it unless given "
+                                                   "another.")] = None,
     force: Annotated[bool, typer.Option(help="Promote to champion even if the gate says no (recorded).")] = False,
     budget: Annotated[float | None, typer.Option(min=1, help="Seconds the model search may take; the model card "
                                                  "lists the candidates it cut.")] = None,
@@ -63,7 +67,7 @@ def train(
     try:
         grades = _grades(agreement, profile) if agreement else None
         options = TrainOptions(profile=profile, data=data, holdout=holdout, holdout_from=holdout_from,
-                               grades=grades, force=force, budget=budget)
+                               grades=grades, agreement=agreement, force=force, budget=budget)
         result = run_training(options)
     except USER_ERRORS as exc:
         fail(str(exc))
@@ -111,13 +115,6 @@ def model(
     sys.stdout.write("\n")
 
 
-# Grades without a signed agreement: the usual bounds and no rules.
-DEFAULT_AGREEMENT = """
-version: default
-signed_off: {sales: "nobody (default grade bounds)", marketing: "nobody (default grade bounds)", date: 1970-01-01}
-grades: {A: 0.50, B: 0.25, C: 0.10}
-labels: {A: hot, B: warm, C: cold, D: not now}
-"""
 SCORE_COLUMNS = ["probability", "score", "model_grade", "grade", "label", "disqualified", "deciding_rule", "rules",
                  "reasons", "missing", "explanation"]
 
@@ -131,16 +128,22 @@ def score(
     data: Annotated[Path | None, typer.Option(help="History file instead of the profile's source.")] = None,
     language: Annotated[str, typer.Option(help="Language of the grade labels, reasons and explanations "
                                                "(en, da, nl, pl).")] = "en",
+    engine: Annotated[Engine, typer.Option(help="Score in this process, or on Spark through the registered "
+                                                "model (needs pyspark and Java 17+).")] = Engine.in_process,
+    master: Annotated[str, typer.Option(help="Spark master for --engine spark.")] = DEFAULT_MASTER,
 ) -> None:
     """Score the open leads of a profile's history with the champion: probability, grade and top reasons."""
     from models.agreement import AgreementError
+    from models.spark_session import SparkUnavailable
 
     if out.suffix not in (".csv", ".parquet"):
         fail(f"--out {out}: write a .csv or .parquet file, not {out.suffix or 'a file without a suffix'}")
     try:
         lead_profile = load_profile(profile)
-        scored = score_open_leads(lead_profile, _agreement(agreement, lead_profile), data, language)
-    except (*USER_ERRORS, AgreementError) as exc:
+        graded = _agreement(agreement, lead_profile)
+        spark = SparkEngine.of(agreement, master) if engine is Engine.spark else None
+        scored = score_open_leads(lead_profile, graded, data, language, spark)
+    except (*USER_ERRORS, AgreementError, SparkUnavailable) as exc:
         fail(str(exc))
     out.parent.mkdir(parents=True, exist_ok=True)
     scored.to_parquet(out, index=False) if out.suffix == ".parquet" else scored.to_csv(out, index=False)
@@ -148,7 +151,7 @@ def score(
 
 
 def _agreement(path: Path | None, profile: Profile) -> Agreement:
-    from models.agreement import load_agreement, parse_agreement
+    from models.agreement import DEFAULT_AGREEMENT, load_agreement, parse_agreement
 
     if path is None:
         return parse_agreement(DEFAULT_AGREEMENT, profile, source="default grade bounds")
@@ -156,8 +159,9 @@ def _agreement(path: Path | None, profile: Profile) -> Agreement:
 
 
 def score_open_leads(profile: Profile, agreement: Agreement, data: Path | None = None,
-                     language: str = "en") -> pd.DataFrame:
-    """One row per open lead: the id, the calibrated probability, the agreed grade and the reasons."""
+                     language: str = "en", spark: SparkEngine | None = None) -> pd.DataFrame:
+    """One row per open lead: the id, the calibrated probability, the agreed grade and the reasons (scored in
+    this process, or on Spark when `spark` says how)."""
     from features.source import load_history
     from models.scoring import Scorer, freeze_loaded_objects
     from serving.language.wording import Wording
@@ -169,8 +173,10 @@ def score_open_leads(profile: Profile, agreement: Agreement, data: Path | None =
     leads = _as_read(load_history(profile, data).open, profile)
     scorer = Scorer(champion, agreement, profile)
     freeze_loaded_objects()
-    # The columns are the profile's field names, so every record is keyed by str.
-    scores = scorer.score_many(cast("list[dict[str, Any]]", leads.to_dict("records")))
+    if spark is not None:
+        scores = spark_scores(spark, champion, scorer, leads, registry.tracking_uri)
+    else:  # the columns are the profile's field names, so every record is keyed by str
+        scores = scorer.score_many(cast("list[dict[str, Any]]", leads.to_dict("records")))
     wording = Wording(language, profile, agreement)
     rows = [_score_row(item, wording, scorer.signal) for item in scores]
     return pd.DataFrame({profile.id: leads[profile.id].to_numpy(),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -13,11 +12,12 @@ from typing import Any
 import mlflow
 import pandas as pd
 from mlflow.exceptions import MlflowException
-from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
 
+from features.profile import Profile
+from models.model_files import AGREEMENT, ESTIMATOR, PROFILE
 from models.propensity import ModelLoadError, PropensityEstimator
-from models.pyfunc import ARTIFACT
+from models.pyfunc_signature import lead_signature
 from models.tracking import masked, redacted
 
 CHAMPION = "champion"
@@ -44,19 +44,17 @@ class LeadModel:
         return f"{self.name}/{self.version}"
 
 
-def log_lead_model(folder: Path, example: pd.DataFrame, output: pd.DataFrame, name: str) -> str:
-    """Log a saved estimator folder (with its card) as a pyfunc model and register it; returns the version."""
-    with warnings.catch_warnings():
-        # The output's integer score column is never missing; MLflow's generic hint does not apply.
-        warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
-        signature = infer_signature(example, output)
+def log_lead_model(folder: Path, example: pd.DataFrame, profile: Profile, profile_file: Path,
+                   agreement_file: Path) -> str:
+    """Log a saved estimator folder (with its card), its profile and the agreement it grades with as a pyfunc
+    model, and register it under the profile's model name; returns the version."""
     info = mlflow.pyfunc.log_model(
         name="model",
         python_model=str(PYFUNC_CODE),
-        artifacts={ARTIFACT: str(folder)},
-        signature=signature,
+        artifacts={ESTIMATOR: str(folder), PROFILE: str(profile_file), AGREEMENT: str(agreement_file)},
+        signature=lead_signature(profile),
         input_example=example,
-        registered_model_name=name,
+        registered_model_name=profile.registered_model,
     )
     return str(info.registered_model_version)
 
@@ -105,9 +103,9 @@ class Registry:
             except Exception as exc:  # noqa: BLE001 - missing artifacts surface as several types
                 raise ModelLoadError(redacted(f"{self.name}/{version}: artifacts cannot be read: {exc}",
                                                      self.tracking_uri)) from None
-            folder = Path(local) / "artifacts" / ARTIFACT
+            folder = Path(local) / "artifacts" / ESTIMATOR
             estimator = PropensityEstimator.load(folder)
-            card = _read_card(folder)
+            card = read_card(folder)
         return LeadModel(self.name, version, estimator, card)
 
     def load_alias(self, alias: str = CHAMPION) -> LeadModel | None:
@@ -126,7 +124,8 @@ class Registry:
         return dict(self.client.get_model_version(self.name, version).tags)
 
 
-def _read_card(folder: Path) -> dict[str, Any]:
+def read_card(folder: Path) -> dict[str, Any]:
+    """The card saved beside an estimator ({} when there is none)."""
     path = folder / CARD_FILE
     if not path.exists():
         return {}

@@ -68,8 +68,10 @@ class Scorer:
         row = self.estimator.encoder_.encode_lead(lead)
         return replace(score, suggestions=suggestions(self.estimator, row, score.probability))
 
-    def score_many(self, leads: Sequence[Mapping[str, Any]], explain: bool = True) -> list[Score]:
-        """Many leads: one encoding pass, one prediction call, the agreed rules evaluated column by column."""
+    def score_many(self, leads: Sequence[Mapping[str, Any]], explain: bool = True,
+                   suggest: bool = True) -> list[Score]:
+        """Many leads: one encoding pass, one prediction call, the agreed rules evaluated column by column
+        (`suggest=False`: no suggestions, which batch scoring does not show)."""
         leads = list(leads)
         if not leads:
             return []
@@ -78,7 +80,7 @@ class Scorer:
         margins = contributions.sum(axis=1) if contributions is not None else self.estimator.margin(matrix)
         probabilities = self.estimator.probability(margins).tolist()
         decisions = self._decisions(leads, probabilities)
-        helps = (suggestions_many(self.estimator, matrix, probabilities) if self._suggests(contributions)
+        helps = (suggestions_many(self.estimator, matrix, probabilities) if suggest and self._suggests(contributions)
                  else [[] for _ in leads])
         rows = contributions if contributions is not None else [None] * len(leads)
         parts = zip(leads, probabilities, decisions, rows, helps, self._missing(matrix), strict=True)

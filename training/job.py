@@ -17,6 +17,7 @@ import pandas as pd
 from features.leakage import Refusal, after_outcome_refusals, screen_features
 from features.profile import Feature, Profile, load_profile
 from features.source import History, HistoryError, load_history
+from models.agreement import DEFAULT_AGREEMENT, load_agreement
 from models.calibration import fit_calibrator
 from models.propensity import ModelLoadError, PropensityEstimator
 from models.registry import CARD_FILE, CHALLENGER, CHAMPION, Registry, log_lead_model
@@ -56,6 +57,7 @@ class TrainOptions:
     holdout: float = 0.2
     holdout_from: str | None = None
     grades: Mapping[str, float] | None = None
+    agreement: Path | None = None  # logged with the model, which grades with it (default: the usual bounds)
     force: bool = False
     tracking_uri: str | None = None
     budget: float | None = None  # seconds the model search may take
@@ -77,6 +79,7 @@ def run_training(options: TrainOptions, steps: Steps | None = None) -> TrainResu
     """Train on a profile's history and register the model; promote it only through the gate."""
     steps = steps or Steps()
     profile = load_profile(options.profile)
+    agreement = agreement_text(options, profile)
     with steps.step("load", "Loading history"):
         history = load_history(profile, options.data)
     closed, checks = deduplicate(history.closed, profile.id)
@@ -99,12 +102,20 @@ def run_training(options: TrainOptions, steps: Steps | None = None) -> TrainResu
     checks = report_checks(steps, label_shift(closed, checks), evaluation)
     card["data_checks"] = checks.as_dict()
     with steps.step("log", "Logging the run and registering the model in MLflow"):
-        version, run_id = log_run(profile, options, estimator, split, card, holdout_p, baseline_p)
+        version, run_id = log_run(profile, options, estimator, split, card, holdout_p, agreement, baseline_p)
     with steps.step("gate", "Comparing with the champion"):
         decision, champion = promote(Registry(options.tracking_uri or tracking_uri(), profile.registered_model),
                                      version, split, Contender(evaluation.model, evaluation.signal), options.force,
                                      hold=checks.label_shift)
     return TrainResult(version, decision, Contender(evaluation.model, evaluation.signal), champion, card, run_id)
+
+
+def agreement_text(options: TrainOptions, profile: Profile) -> str:
+    """The agreement text logged with the model, checked against the profile before any work is done."""
+    if options.agreement is None:
+        return DEFAULT_AGREEMENT
+    load_agreement(options.agreement, profile)  # refused here, naming the file and the problem
+    return Path(options.agreement).read_bytes().decode("utf-8")  # as signed: no newline translation
 
 
 def report_checks(steps: Steps, checks: DataChecks, evaluation: Evaluation) -> DataChecks:
@@ -210,8 +221,9 @@ def recalibration_check(won: np.ndarray, p: np.ndarray) -> dict[str, float | int
 
 
 def log_run(profile: Profile, options: TrainOptions, estimator: PropensityEstimator, split: TimeSplit,
-            card: dict[str, Any], holdout_p: np.ndarray, baseline_p: np.ndarray) -> tuple[str, str]:
-    """One MLflow run: params, metrics, plots, card, holdout predictions and the registered model."""
+            card: dict[str, Any], holdout_p: np.ndarray, agreement: str, baseline_p: np.ndarray) -> tuple[str, str]:
+    """One MLflow run: params, metrics, plots, card, holdout predictions and the registered model with its
+    profile and agreement."""
     use_experiment(options.tracking_uri or tracking_uri(), f"leadscore-{profile.name}")
     with mlflow.start_run() as run, tempfile.TemporaryDirectory(prefix="leadscore-run-") as tmp:
         folder = Path(tmp)
@@ -226,8 +238,10 @@ def log_run(profile: Profile, options: TrainOptions, estimator: PropensityEstima
         model_folder = estimator.save(folder / "estimator")
         _log_json(model_folder / CARD_FILE, card)
         example = split.holdout.frame[estimator.encoder_.names].head(5)
-        output = pd.DataFrame({"probability": holdout_p[:5], "score": np.round(holdout_p[:5] * 100).astype(int)})
-        version = log_lead_model(model_folder, example, output, profile.registered_model)
+        profile_file, agreement_file = folder / "profile.yaml", folder / "agreement.yaml"
+        profile_file.write_bytes(Path(options.profile).read_bytes())
+        agreement_file.write_bytes(agreement.encode("utf-8"))
+        version = log_lead_model(model_folder, example, profile, profile_file, agreement_file)
         mlflow.set_tags({"profile": profile.name, "registered_version": version})
         return version, run.info.run_id
 

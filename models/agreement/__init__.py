@@ -24,6 +24,7 @@ disqualify beats everything (bottom grade, flagged disqualified).
 """
 
 from models.agreement.agreement import Agreement
+from models.agreement.default import DEFAULT_AGREEMENT
 from models.agreement.errors import AgreementError
 from models.agreement.fields import field_kinds
 from models.agreement.loading import agreement_from_bytes, load_agreement, parse_agreement
@@ -48,6 +49,7 @@ from models.agreement.schema import (
 )
 
 __all__ = [
+    "DEFAULT_AGREEMENT",
     "DEFAULT_REQUIRE_CAP",
     "DISQUALIFIED",
     "OPERATORS",

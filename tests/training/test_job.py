@@ -13,6 +13,7 @@ import yaml
 
 from features.demo import write_demo
 from features.source import load_history
+from models.pyfunc_signature import COLUMNS
 from models.registry import CHALLENGER, CHAMPION, Registry
 from tests.conftest import DEMO_PROFILE
 from training.job import TooFewOutcomes, TrainOptions, TrainResult, run_training
@@ -68,8 +69,8 @@ def test_the_pyfunc_model_loads_without_training_state(trained: TrainResult, tra
     model = mlflow.pyfunc.load_model(f"models:/leadscore-demo/{trained.version}")
     leads = load_history(champion_profile(), demo_data).frame.head(20)
     out = model.predict(leads[[f.name for f in champion_profile().features]])
-    assert list(out.columns) == ["probability", "score"]
-    assert out["probability"].between(0, 1).all()
+    assert tuple(out.columns) == COLUMNS
+    assert out["probability"].between(0, 1).all() and out["grade"].isin(list("ABCD")).all()
 
 
 def champion_profile() -> Any:
