@@ -11,15 +11,17 @@ import typer
 from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from cli.batch import Engine
 from cli.console import err, fail
 from features.profile import Profile, ProfileError, load_profile
 from models.propensity import ModelLoadError
 from models.registry import CHAMPION, Registry, RegistryError
 from models.scoring import Scorer, freeze_loaded_objects
+from models.spark_session import SparkUnavailable
 from models.tracking import tracking_uri
 from serving.agreement_source import AgreementSource, AgreementUnavailable
 from serving.champion import incompatibility
-from serving.rescore import RescoreRun, Rescoring, in_process
+from serving.rescore import RescoreRun, Rescoring, in_process, on_spark
 from serving.scorelog import ScoreLog
 from serving.settings import Settings
 from serving.store.database import LeadStore
@@ -33,6 +35,9 @@ def rescore(
     batch: Annotated[int, typer.Option(min=1, max=100_000, help="Leads per committed batch.")] = 2_000,
     lease_seconds: Annotated[float, typer.Option(min=1, help="How long the run's lease lasts unless renewed; a "
                                                             "killed run's lease frees itself after this.")] = 120.0,
+    engine: Annotated[Engine, typer.Option(help="Score in this process, or on Spark (local[2]) through the "
+                                               "registered model's pyfunc; give Spark a large --batch.")]
+    = Engine.in_process,
 ) -> None:
     """Rescore every open lead in the lead store with the @champion and the agreement in force.
 
@@ -41,8 +46,9 @@ def rescore(
     """
     settings = service_settings()
     try:
-        run = rescore_store(settings, load_profile(profile or settings.profile), batch, lease_seconds)
-    except FAILURES as exc:
+        run = rescore_store(settings, load_profile(profile or settings.profile), batch, lease_seconds,
+                            engine=engine)
+    except (*FAILURES, SparkUnavailable) as exc:
         fail(str(exc))
     report(run)
 
@@ -62,13 +68,14 @@ def _problem(error: Any) -> str:
 
 
 def rescore_store(settings: Settings, profile: Profile, batch: int = 2_000, lease_seconds: float = 120.0,
-                  show_progress: bool = True) -> RescoreRun:
+                  show_progress: bool = True, engine: Engine = Engine.in_process) -> RescoreRun:
     """Open the settings' store, build the scorer in force and run the rescoring."""
     store = LeadStore(settings.lead_store_url)
     try:
-        scorer = scorer_in_force(store, profile, settings)
-        rescoring = Rescoring(store, scorer, in_process(ScoreLog(store, profile)), batch=batch,
-                              lease_seconds=lease_seconds)
+        scorer, text = scorer_in_force(store, profile, settings)
+        log = ScoreLog(store, profile)
+        scoring = in_process(log) if engine is Engine.in_process else on_spark(log, text, tracking_uri())
+        rescoring = Rescoring(store, scorer, scoring, batch=batch, lease_seconds=lease_seconds)
         if not show_progress:
             return rescoring.run()
         if not err.is_terminal:  # a scheduled run's log: a line per tenth of the way
@@ -80,8 +87,8 @@ def rescore_store(settings: Settings, profile: Profile, batch: int = 2_000, leas
         store.close()
 
 
-def scorer_in_force(store: LeadStore, profile: Profile, settings: Settings) -> Scorer:
-    """The champion of the profile's registered model with the store's agreement in force."""
+def scorer_in_force(store: LeadStore, profile: Profile, settings: Settings) -> tuple[Scorer, str]:
+    """The champion of the profile's registered model with the store's agreement in force, and its text."""
     registry = Registry(tracking_uri(), profile.registered_model)
     champion = registry.load_alias(CHAMPION)
     if champion is None:
@@ -92,7 +99,7 @@ def scorer_in_force(store: LeadStore, profile: Profile, settings: Settings) -> S
     in_force = AgreementSource(store, profile, settings.agreement, settings.data_dir).load(dt.datetime.now(dt.UTC))
     scorer = Scorer(champion, in_force.agreement, profile)
     freeze_loaded_objects()
-    return scorer
+    return scorer, in_force.text
 
 
 def store_configured(settings: Settings) -> bool:

@@ -192,3 +192,23 @@ def test_a_run_killed_half_way_is_finished_by_the_next_and_no_lead_is_rescored_t
     assert f"rescored {count_open(store) - done_by_first:,} open leads onto {scorer.model.label}" in resumed.stderr
     per_lead = rescored_per_lead(store, scorer.model.label)
     assert len(per_lead) == count_open(store) and set(per_lead.values()) == {1}
+
+
+@pytest.mark.slow
+def test_rescoring_on_spark_gives_the_in_process_scores(store: LeadStore, scorer: Scorer, demo_data: Path,
+                                                         tracking_uri: str) -> None:
+    from serving.rescore import on_spark
+
+    leads = demo_leads(scorer.profile, demo_data, 300)
+    fill(store, scorer, leads)
+    log = ScoreLog(store, scorer.profile)
+    run = Rescoring(store, scorer, on_spark(log, DEMO_AGREEMENT.read_text(encoding="utf-8"), tracking_uri),
+                    batch=1_000).run()
+    assert run.status == "done" and run.rescored == count_open(store)
+    fresh = {str(lead["lead_id"]): s for lead, s in zip(leads, scorer.score_many(leads), strict=True)}
+    for lead_id, count in rescored_per_lead(store, scorer.model.label).items():
+        now, expected = latest(store, lead_id), fresh[lead_id]
+        assert count == 1 and (now.grade, now.rules) == (expected.decision.grade,
+                                                         [r.id for r in expected.decision.fired])
+        assert now.probability == pytest.approx(expected.probability, abs=1e-12)
+        assert [r["field"] for r in now.reasons] == [r.field for r in expected.reasons]
