@@ -87,6 +87,7 @@ def test_the_signature_declares_the_columns_and_every_field(demo_profile: Profil
 @pytest.fixture(scope="module")
 def pyfunc(trained: TrainResult, tracking_uri: str) -> Any:
     mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(tracking_uri)  # training elsewhere in the session may have moved it
     return mlflow.pyfunc.load_model(f"models:/leadscore-demo/{trained.version}")
 
 

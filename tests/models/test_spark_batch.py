@@ -164,6 +164,7 @@ def test_a_bad_agreement_text_or_param_is_refused_before_spark_runs(spark: Any, 
 def test_a_model_logged_before_the_graded_columns_is_named(spark: Any, model_uri: str, tracking_uri: str,
                                                             demo_leads: pd.DataFrame, tmp_path: Path) -> None:
     mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(tracking_uri)  # training elsewhere in the session may have moved it
     folder = Path(mlflow.artifacts.download_artifacts(artifact_uri=model_uri, dst_path=str(tmp_path / "new")))
     old = shutil.copytree(folder, tmp_path / "old")
     model = Model.load(old)
