@@ -88,6 +88,49 @@ def _source(uri: str, tracking_uri: str | None) -> str:
     return str(client.get_model_version_download_uri(name, version))
 
 
+@dataclass(frozen=True)
+class SparkScoring:
+    """A logged model made into a Spark UDF once, with its agreement and params, then used frame after frame
+    (a rescoring run's batches): fetching the model and building the UDF cost seconds each time."""
+
+    session: SparkSession
+    udf: Any
+    fields: dict[str, str]
+
+    @classmethod
+    def prepare(cls, model_uri: str, agreement: str | None = None, *, spark: SparkSession | None = None,
+                tracking_uri: str | None = None, language: str = "en", reasons: int = MAX_REASONS,
+                contributions: bool = False) -> SparkScoring:
+        """Fetch and check the model, check the agreement text (None: the one logged with the model) and the
+        params, and build the UDF. Without `spark`, the process's session (local[2]) is used."""
+        params = BatchParams.read({"agreement": agreement or "", "language": language, "reasons": reasons,
+                                   "contributions": contributions})
+        session = spark or spark_session()
+        with tempfile.TemporaryDirectory(prefix="leadscore-batch-") as tmp:
+            model = BatchModel.fetch(model_uri, Path(tmp), tracking_uri)
+            model.pyfunc.scorer(params.agreement)  # a bad text is refused here, naming its problem
+            # spark_udf copies the model to a folder of its own, so this one may go when the UDF is made.
+            udf = mlflow.pyfunc.spark_udf(session, str(model.folder), env_manager="local",
+                                          params={"agreement": params.agreement, "language": params.language,
+                                                  "reasons": params.reasons, "contributions": params.contributions})
+        return cls(session, udf, model.fields())
+
+    @overload
+    def score(self, leads: pd.DataFrame, keep: Sequence[str] = (), partitions: int | None = None) -> pd.DataFrame: ...
+
+    @overload
+    def score(self, leads: SparkFrame, keep: Sequence[str] = (), partitions: int | None = None) -> SparkFrame: ...
+
+    def score(self, leads: pd.DataFrame | SparkFrame, keep: Sequence[str] = (),
+              partitions: int | None = None) -> pd.DataFrame | SparkFrame:
+        """The `keep` columns of the input, then models.pyfunc_signature.COLUMNS: a pandas frame in the input's
+        order and index for a pandas input, else a Spark frame (lazy, in the input's partitions unless
+        `partitions` asks for others: a single Parquet file reads as one partition, scored on one core)."""
+        if isinstance(leads, pd.DataFrame):
+            return _score_pandas(leads, self.session, self.udf, self.fields, keep, partitions)
+        return _scored(leads if partitions is None else leads.repartition(partitions), self.udf, self.fields, keep)
+
+
 @overload
 def score_leads(leads: pd.DataFrame, model_uri: str, agreement: str | None = None, *, keep: Sequence[str] = (),
                 spark: SparkSession | None = None, tracking_uri: str | None = None, language: str = "en",
@@ -106,27 +149,12 @@ def score_leads(leads: pd.DataFrame | SparkFrame, model_uri: str, agreement: str
                 keep: Sequence[str] = (), spark: SparkSession | None = None, tracking_uri: str | None = None,
                 language: str = "en", reasons: int = MAX_REASONS, contributions: bool = False,
                 partitions: int | None = None) -> pd.DataFrame | SparkFrame:
-    """Score a pandas or Spark frame of leads with a logged model through `mlflow.pyfunc.spark_udf`.
-
-    `agreement` is the YAML text of the agreement to grade with (None: the one logged with the model).
-    The answer has the `keep` columns of the input, then models.pyfunc_signature.COLUMNS: a pandas frame
-    in the input's order and index for a pandas input, else a Spark frame (lazy, in the input's partitions
-    unless `partitions` asks for others: a single Parquet file reads as one partition, scored on one core).
-    Without `spark`, the process's session (local[2]) is used.
-    """
-    params = BatchParams.read({"agreement": agreement or "", "language": language, "reasons": reasons,
-                               "contributions": contributions})
-    session = spark or spark_session()
-    with tempfile.TemporaryDirectory(prefix="leadscore-batch-") as tmp:
-        model = BatchModel.fetch(model_uri, Path(tmp), tracking_uri)
-        model.pyfunc.scorer(params.agreement)  # a bad text is refused here, naming its problem
-        # spark_udf copies the model to a folder of its own, so this one may go when the UDF is made.
-        udf = mlflow.pyfunc.spark_udf(session, str(model.folder), env_manager="local",
-                                      params={"agreement": params.agreement, "language": params.language,
-                                              "reasons": params.reasons, "contributions": params.contributions})
-    if isinstance(leads, pd.DataFrame):
-        return _score_pandas(leads, session, udf, model.fields(), keep, partitions)
-    return _scored(leads if partitions is None else leads.repartition(partitions), udf, model.fields(), keep)
+    """Score a pandas or Spark frame of leads with a logged model through `mlflow.pyfunc.spark_udf`, once
+    (SparkScoring for many frames with one model). `agreement` is the YAML text of the agreement to grade
+    with (None: the one logged with the model)."""
+    scoring = SparkScoring.prepare(model_uri, agreement, spark=spark, tracking_uri=tracking_uri, language=language,
+                                   reasons=reasons, contributions=contributions)
+    return scoring.score(leads, keep, partitions)
 
 
 def _scored(frame: SparkFrame, udf: Any, fields: dict[str, str], keep: Sequence[str]) -> SparkFrame:

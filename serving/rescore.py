@@ -74,17 +74,22 @@ def on_spark(log: ScoreLog, agreement_text: str, tracking_uri: str) -> Engine:
     """Score through the registered model's pyfunc on Spark (mlflow.pyfunc.spark_udf), as score-log records.
 
     The UDF gets the scorer's exact model version and the agreement text in force, so its scores are the
-    in-process ones; each batch is one Spark job, so a large `batch` keeps Spark's start-up per job small.
+    in-process ones. The model is fetched and made into a UDF once per run; each batch is one Spark job, so
+    a large `batch` keeps Spark's start-up per job small.
     """
     import pandas as pd
 
     from models.batch_columns import scores_of
-    from models.spark_batch import score_leads
+    from models.spark_batch import SparkScoring
+
+    prepared: dict[str, SparkScoring] = {}  # the UDF of the run's model, made at its first batch
 
     def records(scorer: Scorer, leads: Sequence[dict[str, Any]], now: dt.datetime) -> list[ScoreRecord]:
-        frame = pd.DataFrame.from_records(list(leads))
         uri = f"models:/{scorer.model.name}/{scorer.model.version}"
-        scored = score_leads(frame, uri, agreement_text, tracking_uri=tracking_uri, contributions=True)
+        if uri not in prepared:
+            prepared.clear()
+            prepared[uri] = SparkScoring.prepare(uri, agreement_text, tracking_uri=tracking_uri, contributions=True)
+        scored = prepared[uri].score(pd.DataFrame.from_records(list(leads)))
         return log.records(scorer, leads, scores_of(scored, leads, scorer.agreement, scorer.profile.features), now)
     return records
 
