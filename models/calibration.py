@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from typing import Any, Literal, Protocol
 
 import numpy as np
+from scipy.optimize import brentq
+from scipy.special import expit
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
@@ -80,16 +82,22 @@ def fit_calibrator(method: CalibrationMethod, margin: np.ndarray, won: np.ndarra
 
 
 def base_rate_shift(margin: np.ndarray, won: np.ndarray) -> float:
-    """The constant b for which sigmoid(margin + b) averages to the win rate (Newton steps on a convex loss)."""
+    """The constant b for which sigmoid(margin + b) averages to the win rate.
+
+    The mean forecast rises with b, from below the rate at b = logit(rate) - max(margin) (every lead at or
+    under it) to above it at logit(rate) - min(margin), so Brent's method on that bracket always finds b.
+    Newton steps diverge when the margins saturate (p(1 - p) near 0 makes a step of millions).
+    """
     rate = float(np.clip(np.mean(won), 1e-4, 1 - 1e-4))
-    shift = 0.0
-    for _ in range(50):
-        p = 1.0 / (1.0 + np.exp(-(margin + shift)))
-        step = (float(p.mean()) - rate) / max(float((p * (1 - p)).mean()), 1e-9)
-        shift -= step
-        if abs(step) < 1e-10:
-            break
-    return shift
+    target = float(np.log(rate / (1 - rate)))
+    margin = np.asarray(margin, dtype="float64")
+    if margin.size == 0 or float(np.ptp(margin)) == 0.0:
+        return target - (float(margin[0]) if margin.size else 0.0)
+
+    def excess(shift: float) -> float:
+        return float(expit(margin + shift).mean()) - rate
+
+    return float(brentq(excess, target - float(margin.max()), target - float(margin.min()), xtol=1e-10))
 
 
 def calibrator_from_dict(state: Mapping[str, Any]) -> Calibrator:

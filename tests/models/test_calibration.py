@@ -49,3 +49,21 @@ def test_none_fits_nothing_and_reads_margins_as_log_odds(sample: tuple[np.ndarra
 def test_an_unknown_method_is_refused() -> None:
     with pytest.raises(ValueError, match="'beta' is unknown"):
         calibrator_from_dict({"method": "beta"})
+
+
+@pytest.mark.parametrize("centre", [40.0, -40.0, 0.0])
+def test_the_shift_meets_the_win_rate_when_the_margins_saturate(centre: float) -> None:
+    # A linear model extrapolating past its training range gives margins of tens of log-odds, where every
+    # p(1 - p) is about 0: a Newton step there is of millions and would map every lead to 0 or 1.
+    rng = np.random.default_rng(5)
+    margin = centre + rng.normal(0.0, 8.0, 3000)
+    won = (rng.random(3000) < 0.12).astype(float)
+    p = fit_calibrator("shift", margin, won)(margin)
+    assert p.mean() == pytest.approx(won.mean(), abs=1e-6)
+    assert len(np.unique(p)) > 2000, "the ranking survives: no lead is pinned to 0 or 1"
+
+
+def test_the_shift_of_equal_margins_gives_every_lead_the_win_rate() -> None:
+    won = np.array([1.0, 0.0, 0.0, 0.0])
+    p = fit_calibrator("shift", np.full(4, 3.0), won)(np.full(4, 3.0))
+    np.testing.assert_allclose(p, 0.25)
