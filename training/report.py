@@ -50,6 +50,8 @@ def print_selection(selection: dict[str, Any] | None, console: Console, shown: i
         console.print(f"profile override: {selection['profile_overrides']}")
     if selection["cut_by_budget"]:
         console.print(f"cut by the time budget: {', '.join(selection['cut_by_budget'])}")
+    for why in selection.get("left_out", []):  # cards logged before the field have none
+        console.print(f"left out: {why}")
 
 
 def _fig(value: float) -> str:

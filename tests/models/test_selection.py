@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import models.selection as selection_module
 from features.profile import Feature, FeatureKind
 from models.calibration import fit_calibrator
 from models.families import Candidate, Recipe
@@ -74,6 +75,20 @@ def test_a_budget_cuts_the_dearest_candidates_and_says_so(additive: tuple[pd.Dat
     assert [row["candidate"] for row in selection.table] == ["prior"]
     assert selection.cut == [recipe.name for recipe in search_space()[1:]]
     assert selection.as_dict()["cut_by_budget"] == selection.cut
+
+
+def test_catboost_is_no_candidate_past_its_row_limit_and_the_card_says_so(
+        additive: tuple[pd.DataFrame, np.ndarray], monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "catboost" not in {r.family for r in search_space(selection_module.CATBOOST_ROWS + 1)}
+    assert "catboost" in {r.family for r in search_space(selection_module.CATBOOST_ROWS)}
+    monkeypatch.setattr(selection_module, "CATBOOST_ROWS", ROWS - 1)
+    selection = select(*additive, FEATURES, 0.19, budget=1e-9)
+    assert "catboost" not in selection.cut
+    assert selection.as_dict()["left_out"] == [
+        f"catboost: not a candidate past {ROWS - 1:,} leads ({ROWS:,} here), its two fits would take about "
+        "1.1 ms a lead"]
+    named = select(*additive, FEATURES, 0.19, [Recipe("catboost")], budget=1e-9)
+    assert named.candidate.family == "catboost" and named.left_out == [], "a profile's own choice is kept"
 
 
 BLEND = Candidate(((Recipe("linear"), 0.5), (Recipe("catboost"), 0.5)))
