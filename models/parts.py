@@ -151,7 +151,9 @@ class TreePart:
 
     @property
     def trees(self) -> int:
-        return int(self.booster.best_iteration or self.booster.num_trees())
+        # best_iteration is 0 without early stopping and -1 in a booster read back from its file.
+        best = int(self.booster.best_iteration)
+        return best if best > 0 else int(self.booster.num_trees())
 
     def margin(self, x: np.ndarray) -> np.ndarray:
         return raw_margins(self.booster, x)
@@ -161,7 +163,7 @@ class TreePart:
 
     def save(self, folder: Path, stem: str) -> dict[str, Any]:
         file = f"{stem}.txt"
-        self.booster.save_model(str(folder / file), num_iteration=self.booster.best_iteration or None)
+        self.booster.save_model(str(folder / file), num_iteration=self.trees)
         return {"kind": self.kind, "file": file}
 
 

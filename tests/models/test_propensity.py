@@ -72,6 +72,8 @@ def test_invariance_to_fields_the_model_does_not_read(estimator: PropensityEstim
 def test_save_and_load_round_trip(estimator: PropensityEstimator, leads: pd.DataFrame, tmp_path: Path) -> None:
     loaded = PropensityEstimator.load(estimator.save(tmp_path / "model"))
     np.testing.assert_allclose(loaded.predict_proba(leads), estimator.predict_proba(leads), rtol=1e-12)
+    assert loaded.trees == estimator.trees, "a model read back from its files counts its trees as before"
+    assert estimator.kind == "linear" or estimator.trees > 0
 
 
 def test_contributions_sum_to_the_margin(estimator: PropensityEstimator, leads: pd.DataFrame) -> None:
