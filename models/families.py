@@ -161,11 +161,11 @@ def _catboost(recipe: Recipe, encoder: FeatureEncoder, x: np.ndarray, won: np.nd
         thread_count=threads_for(len(won), threads) or -1, verbose=0, allow_writing_files=False,
         monotone_constraints=monotone or None)
     part = CatBoostPart(model, categorical)
-    train = catboost.Pool(part.frame(x), won, cat_features=categorical, weight=weight)
+    train = part.pool(x, won, weight)
     if valid is None:
         model.fit(train)
     else:
-        model.fit(train, eval_set=catboost.Pool(part.frame(valid[0]), valid[1], cat_features=categorical),
+        model.fit(train, eval_set=part.pool(valid[0], valid[1]),
                   early_stopping_rounds=EARLY_STOPPING, use_best_model=True)
     return part
 
