@@ -14,10 +14,10 @@ from models.selection import Selection, search_space, select
 from training.split import TimeSplit
 
 
-def recipes_for(training: Training, rows: int | None = None) -> list[Recipe]:
-    """The search space for a window of `rows` leads, or the one recipe the profile names."""
+def recipes_for(training: Training) -> list[Recipe]:
+    """The whole search space, or the one recipe the profile names."""
     if training.model is None:
-        return search_space(rows)
+        return search_space()
     return [Recipe(training.model, tuple(sorted(training.params.items())), training.decay)]
 
 
@@ -31,6 +31,7 @@ def choose_model(training: Training, features: Sequence[Feature], split: TimeSpl
     # Inside each origin, the newest share of its rows early-stops and calibrates, as the validation slice does
     # for the final fit.
     valid_share = len(split.valid.won) / len(won)
-    recipes = None if training.model is None else recipes_for(training)  # select then says what it left out
+    # Without an override select takes the search space for the window's size, and says what it left out.
+    recipes = None if training.model is None else recipes_for(training)
     return select(frame, won, features, valid_share, recipes, calibrations, budget, seed)
 
