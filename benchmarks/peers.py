@@ -3,7 +3,7 @@
 - logistic regression with C chosen by time-ordered CV (the job's baseline);
 - LightGBM with defaults, and LightGBM tuned by random search with time-ordered CV;
 - CatBoost with defaults and early stopping on the newest fifth of the training rows;
-- FLAML AutoML with a 60 s budget (when the `bench` extra is installed);
+- FLAML AutoML with a 60 s budget (`make benchmark-quality` installs the `bench` extra it needs);
 - scikit-learn HistGradientBoosting with defaults.
 """
 
