@@ -171,7 +171,9 @@ def test_a_run_killed_half_way_is_finished_by_the_next_and_no_lead_is_rescored_t
         tmp_path: Path) -> None:
     leads = demo_leads(scorer.profile, demo_data, 3000)
     fill(store, scorer, leads)
-    env, lease = environment(store_url, tracking_uri, tmp_path), 4.0
+    # The killed run's lease must outlive the start of the next command (imports and loading the champion: up
+    # to several seconds on a busy machine), which must find it held; the resume then waits it out.
+    env, lease = environment(store_url, tracking_uri, tmp_path), 15.0
     first = subprocess.Popen(command(lease), cwd=ROOT, env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
