@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import os
 import socket
 import time
@@ -82,14 +83,13 @@ def on_spark(log: ScoreLog, agreement_text: str, tracking_uri: str) -> Engine:
     from models.batch_columns import scores_of
     from models.spark_batch import SparkScoring
 
-    prepared: dict[str, SparkScoring] = {}  # the UDF of the run's model, made at its first batch
+    @functools.lru_cache(maxsize=1)  # the run's model, made into a UDF at its first batch
+    def prepared(uri: str) -> SparkScoring:
+        return SparkScoring.prepare(uri, agreement_text, tracking_uri=tracking_uri, contributions=True)
 
     def records(scorer: Scorer, leads: Sequence[dict[str, Any]], now: dt.datetime) -> list[ScoreRecord]:
         uri = f"models:/{scorer.model.name}/{scorer.model.version}"
-        if uri not in prepared:
-            prepared.clear()
-            prepared[uri] = SparkScoring.prepare(uri, agreement_text, tracking_uri=tracking_uri, contributions=True)
-        scored = prepared[uri].score(pd.DataFrame.from_records(list(leads)))
+        scored = prepared(uri).score(pd.DataFrame.from_records(list(leads)))
         return log.records(scorer, leads, scores_of(scored, leads, scorer.agreement, scorer.profile.features), now)
     return records
 

@@ -204,8 +204,9 @@ def test_rescoring_on_spark_gives_the_in_process_scores(store: LeadStore, scorer
     leads = demo_leads(scorer.profile, demo_data, 300)
     fill(store, scorer, leads)
     log = ScoreLog(store, scorer.profile)
+    # Three batches through the one UDF the run prepares at its first.
     run = Rescoring(store, scorer, on_spark(log, DEMO_AGREEMENT.read_text(encoding="utf-8"), tracking_uri),
-                    batch=1_000).run()
+                    batch=100).run()
     assert run.status == "done" and run.rescored == count_open(store)
     fresh = {str(lead["lead_id"]): s for lead, s in zip(leads, scorer.score_many(leads), strict=True)}
     for lead_id, count in rescored_per_lead(store, scorer.model.label).items():
