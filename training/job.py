@@ -61,6 +61,7 @@ class TrainOptions:
     force: bool = False
     tracking_uri: str | None = None
     budget: float | None = None  # seconds the model search may take
+    seed: int = 7  # the search's and the model's random seed: the same history and seed give the same model
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,8 @@ def run_training(options: TrainOptions, steps: Steps | None = None) -> TrainResu
         profile, split.train.frame, split.train.won, split.holdout.frame, split.holdout.won)
     _report_refusals(steps, refused)
     with steps.step("choose", "Choosing the model family, settings and calibration on rolling origins"):
-        selection = choose_model(profile.training, usable_features(profile, refused), split, options.budget)
+        selection = choose_model(profile.training, usable_features(profile, refused), split, options.budget,
+                                 options.seed)
     with steps.step("fit", f"Refitting {selection.candidate.name} with {selection.calibration} calibration"):
         estimator = fit_estimator(profile, refused, split, options, selection)
     with steps.step("baseline", "Fitting the logistic-regression baseline"):
@@ -165,8 +167,9 @@ def fit_estimator(profile: Profile, refused: list[Refusal], split: TimeSplit, op
                   selection: Selection | None = None) -> PropensityEstimator:
     """The chosen candidate (chosen here unless given) refitted on the pre-holdout window and calibrated."""
     features = usable_features(profile, refused)
-    selection = selection or choose_model(profile.training, features, split, options.budget)
-    estimator = PropensityEstimator(features, selection.candidate, calibration=selection.calibration)
+    selection = selection or choose_model(profile.training, features, split, options.budget, options.seed)
+    estimator = PropensityEstimator(features, selection.candidate, calibration=selection.calibration,
+                                    seed=options.seed)
     return estimator.fit(split.train.frame, split.train.won, split.valid.frame, split.valid.won)
 
 
