@@ -123,7 +123,7 @@ def report(run: RescoreRun) -> None:
         return
     rate = f", {run.rescored / run.seconds:,.0f} leads/s" if run.rescored and run.seconds > 0 else ""
     err.print(f"rescored {run.rescored:,} open leads onto {run.model_version} and agreement "
-              f"{run.agreement_version} in {run.seconds:.1f} s{rate}; {run.open_leads:,} open leads in the store")
+              f"{run.agreement_version} in {run.seconds:.1f} s{rate}; {run.open_leads or 0:,} open leads in the store")
 
 
 def _lines() -> Callable[[int, int], None]:

@@ -46,7 +46,7 @@ class RescoreRun:
     status: Literal["done", "held"]
     rescored: int
     due: int  # stale open leads when the run started
-    open_leads: int
+    open_leads: int | None  # open leads in the store after the run; not counted by a run that found the lease held
     model_version: str
     agreement_version: str
     seconds: float
@@ -140,7 +140,8 @@ class Rescoring:
 
     def _result(self, status: Literal["done", "held"], rescored: int, due: int, lease: Lease,
                 started: float) -> RescoreRun:
-        return RescoreRun(status, rescored, due, count_open(self.store), self.scorer.model.label,
+        open_leads = count_open(self.store) if status == "done" else None
+        return RescoreRun(status, rescored, due, open_leads, self.scorer.model.label,
                           self.scorer.agreement.version, time.perf_counter() - started, lease)
 
 

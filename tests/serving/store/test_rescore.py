@@ -130,7 +130,7 @@ def test_a_run_held_elsewhere_leaves_without_scoring(filled: tuple[LeadStore, li
     assert take_lease(store, "rescore", "machine-b:77:run", 60, dt.datetime.now(dt.UTC))[0]
     scores_before = score_count(store)
     run = rescoring(store, scorer).run()
-    assert (run.status, run.rescored, run.holder.holder) == ("held", 0, "machine-b:77:run")
+    assert (run.status, run.rescored, run.holder.holder, run.open_leads) == ("held", 0, "machine-b:77:run", None)
     assert score_count(store) == scores_before
 
 
