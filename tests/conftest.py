@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +17,10 @@ from training.steps import Steps
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_PROFILE = ROOT / "profiles" / "demo.yaml"
 DEMO_AGREEMENT = ROOT / "agreements" / "demo.yaml"
+SHARED_DATA = Path(os.environ.get("LEADSCORE_SHARED_DATA") or ROOT.parent / "shared" / "data")
+# Tests on the shared real histories: skipped where they are absent, except under CI, which must have them.
+needs_shared_data = pytest.mark.skipif(not SHARED_DATA.is_dir() and os.environ.get("CI") != "true",
+                                       reason=f"the real histories are not at {SHARED_DATA} (under CI=true this fails)")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -56,3 +62,13 @@ def fresh_tracking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     yield uri
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    """One local[2] Spark session for a module; the code under test takes it up rather than starting its own."""
+    from models.spark_session import spark_session
+
+    session = spark_session("local[2]")
+    yield session
+    session.stop()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -11,15 +10,13 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from cli.main import SCORE_COLUMNS, app
+from tests.conftest import SHARED_DATA, needs_shared_data
 from training.job import TrainOptions, run_training
 from training.steps import Steps
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = Path(os.environ.get("LEADSCORE_SHARED_DATA") or ROOT.parent / "shared" / "data")
 MAVEN, AGREEMENT = ROOT / "profiles" / "maven-crm.yaml", ROOT / "agreements" / "maven-crm.yaml"
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not DATA.is_dir() and os.environ.get("CI") != "true",
-                                 reason=f"the real histories are not at {DATA} (under CI=true this fails)")]
+pytestmark = [pytest.mark.slow, needs_shared_data]
 runner = CliRunner()
 
 
@@ -27,7 +24,7 @@ runner = CliRunner()
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, pd.DataFrame]:
     """A third of Maven's deals (open ones included) and a champion trained on them, in a temporary store."""
     folder = tmp_path_factory.mktemp("maven")
-    deals = pd.read_csv(DATA / "maven-crm" / "sales_pipeline.csv").iloc[::3]
+    deals = pd.read_csv(SHARED_DATA / "maven-crm" / "sales_pipeline.csv").iloc[::3]
     deals.to_csv(folder / "sales_pipeline.csv", index=False)
     uri = f"sqlite:///{folder / 'mlflow.db'}"
     run_training(TrainOptions(profile=MAVEN, data=folder / "sales_pipeline.csv", tracking_uri=uri),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,25 +19,14 @@ from models.batch_columns import columns_of
 from models.registry import CHAMPION, Registry
 from models.scoring import Scorer
 from models.spark_batch import score_leads
-from models.spark_session import spark_session
+from tests.conftest import needs_shared_data
 from training.job import TrainOptions, run_training
 from training.steps import Steps
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = Path(os.environ.get("LEADSCORE_SHARED_DATA") or ROOT.parent / "shared" / "data")
 MAVEN, AGREEMENT = ROOT / "profiles" / "maven-crm.yaml", ROOT / "agreements" / "maven-crm.yaml"
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not DATA.is_dir() and os.environ.get("CI") != "true",
-                                 reason=f"the real histories are not at {DATA} (under CI=true this fails)")]
+pytestmark = [pytest.mark.slow, needs_shared_data]
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    """One local[2] session for the module; the command takes it up rather than starting its own."""
-    session = spark_session("local[2]")
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +12,11 @@ import yaml
 
 from features.profile import Profile, ProfileError, load_profile
 from features.source import History, HistoryError, load_history
+from tests.conftest import needs_shared_data
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = Path(os.environ.get("LEADSCORE_SHARED_DATA") or ROOT.parent / "shared" / "data")
 REAL = {"xeducation": "xeducation-leads/Leads.csv", "bank-marketing": "bank-marketing/bank-additional-full.csv",
         "maven-crm": "maven-crm/sales_pipeline.csv"}
-real_data = pytest.mark.skipif(not DATA.is_dir() and os.environ.get("CI") != "true",
-                                 reason=f"the real histories are not at {DATA} (under CI=true this fails)")
 
 
 def real_profile(name: str) -> Profile:
@@ -39,7 +36,7 @@ def test_the_default_source_path_reaches_the_shared_folder(name: str, monkeypatc
     assert profile.resolve(profile.source.path or "") == (ROOT.parent / "shared" / "data" / REAL[name]).resolve()
 
 
-@real_data
+@needs_shared_data
 def test_xeducation_loads_closed_leads_in_lead_number_order(histories: dict[str, History]) -> None:
     history = histories["xeducation"]
     assert len(history.frame) == 9240 and len(history.open) == 0
@@ -48,7 +45,7 @@ def test_xeducation_loads_closed_leads_in_lead_number_order(histories: dict[str,
     assert not any(str(c).startswith("Unnamed") for c in history.frame.columns)
 
 
-@real_data
+@needs_shared_data
 def test_xeducation_reads_select_as_missing_and_merges_spellings(histories: dict[str, History]) -> None:
     frame = histories["xeducation"].frame
     assert not (frame["Specialization"] == "Select").any()
@@ -64,7 +61,7 @@ def test_xeducation_marks_the_sales_teams_fields_as_known_after_the_outcome() ->
     assert not after & set(profile.feature_names)
 
 
-@real_data
+@needs_shared_data
 def test_bank_marketing_numbers_rows_and_derives_dates(histories: dict[str, History]) -> None:
     history = histories["bank-marketing"]
     assert len(history.frame) == 41188 and int(history.won.sum()) == 4640
@@ -74,7 +71,7 @@ def test_bank_marketing_numbers_rows_and_derives_dates(histories: dict[str, Hist
     assert sorted(history.time.dt.year.unique()) == [2008, 2009, 2010]
 
 
-@real_data
+@needs_shared_data
 def test_bank_marketing_reads_unknown_and_999_as_missing(histories: dict[str, History]) -> None:
     frame = histories["bank-marketing"].frame
     assert frame["pdays"].max() < 999 and frame["pdays"].notna().sum() == 41188 - 39673
@@ -82,7 +79,7 @@ def test_bank_marketing_reads_unknown_and_999_as_missing(histories: dict[str, Hi
     assert "duration" not in real_profile("bank-marketing").feature_names
 
 
-@real_data
+@needs_shared_data
 def test_maven_joins_its_tables_and_keeps_open_deals_without_a_date(histories: dict[str, History]) -> None:
     history = histories["maven-crm"]
     closed, open_deals = history.closed, history.open

@@ -14,14 +14,9 @@ from features.profile import Profile
 from features.source import History
 from models.agreement import Agreement, parse_agreement
 from reports.funnel import Funnel, FunnelError, Outcomes, build_funnel, funnel_from_history
+from tests.reports.shop import HEAD, XX_MARKET, shop_profile
 
-AGREEMENT = """\
-version: "2026-01-01"
-signed_off: {sales: "Head of Sales", marketing: "Head of Marketing", date: 2026-01-01}
-grades: {A: 0.50, B: 0.25, C: 0.10}
-labels: {A: hot, B: warm, C: cold, D: not now}
-rules:
-  - {id: xx-market, text: Price too high there., when: {field: country, eq: XX}, then: disqualify}
+AGREEMENT = HEAD.format(version="2026-01-01") + XX_MARKET + """\
   - {id: curious, text: No demo yet., when: {field: demo, eq: false}, then: {cap: C}}
   - {id: icp, text: Big firm asked for a demo., when: {field: demo, eq: true}, then: {floor: B}}
 """
@@ -49,16 +44,7 @@ START, END = dt.date(2026, 1, 1), dt.date(2026, 4, 1)
 
 @pytest.fixture(scope="module")
 def profile() -> Profile:
-    return Profile.model_validate({
-        "name": "shop",
-        "source": {"path": "leads.csv"},
-        "id": "lead_id",
-        "outcome": {"column": "result", "won": ["won"], "lost": ["lost"]},
-        "time": {"column": "created_at"},
-        "features": [{"name": "country", "kind": "categorical"}, {"name": "demo", "kind": "boolean"},
-                     {"name": "lead_source", "kind": "categorical"},
-                     {"name": "campaign", "kind": "categorical"}],
-    })
+    return shop_profile("country", "demo", "lead_source", "campaign")
 
 
 @pytest.fixture(scope="module")

@@ -11,30 +11,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from features.profile import Profile
 from models.agreement import Agreement, parse_agreement
 from reports.funnel import Funnel, build_funnel
 from reports.funnel_page import render_report, report_json, write_report
+from tests.reports.shop import HEAD, XX_MARKET, shop_profile
 
-AGREEMENT = """\
-version: "2026-01-01"
-signed_off: {sales: "Head of Sales", marketing: "Head of Marketing", date: 2026-01-01}
-grades: {A: 0.50, B: 0.25, C: 0.10}
-labels: {A: hot, B: warm, C: cold, D: not now}
-rules:
-  - {id: xx-market, text: Price too high there., when: {field: country, eq: XX}, then: disqualify}
-"""
+AGREEMENT = HEAD.format(version="2026-01-01") + XX_MARKET
 IMAGE = re.compile(r'<img alt="([^"]+)" src="data:image/png;base64,([A-Za-z0-9+/=]+)">')
 
 
 @pytest.fixture(scope="module")
 def agreement() -> Agreement:
-    profile = Profile.model_validate({
-        "name": "shop", "source": {"path": "leads.csv"}, "id": "lead_id",
-        "outcome": {"column": "result", "won": ["won"], "lost": ["lost"]}, "time": {"column": "created_at"},
-        "features": [{"name": "country", "kind": "categorical"}],
-    })
-    return parse_agreement(AGREEMENT, profile)
+    return parse_agreement(AGREEMENT, shop_profile("country"))
 
 
 def scored(rows: list[tuple[str, float, str, list[str], str | None, str, str | None]]) -> pd.DataFrame:

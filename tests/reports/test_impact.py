@@ -11,14 +11,8 @@ import pytest
 from features.profile import Profile
 from models.agreement import Agreement, parse_agreement
 from reports.impact import LISTED, Impact, compare_agreements
+from tests.reports.shop import HEAD, shop_profile
 
-HEAD = """\
-version: "{version}"
-signed_off: {{sales: "Head of Sales", marketing: "Head of Marketing", date: 2026-01-01}}
-grades: {{A: 0.50, B: 0.25, C: 0.10}}
-labels: {{A: hot, B: warm, C: cold, D: not now}}
-rules:
-"""
 US_DEMO = ("  - {id: us-demo, text: US demo requests are warm., "
            "when: {all: [{field: country, eq: US}, {field: demo, eq: true}]}, then: {floor: B}}\n")
 XX_MARKET = ("  - {id: xx-market, text: Price too high in XX., when: {field: country, eq: XX}, "
@@ -42,14 +36,7 @@ LEADS = [
 
 @pytest.fixture(scope="module")
 def profile() -> Profile:
-    return Profile.model_validate({
-        "name": "shop",
-        "source": {"path": "leads.csv"},
-        "id": "lead_id",
-        "outcome": {"column": "outcome", "won": ["won"], "lost": ["lost"]},
-        "time": {"column": "created_at"},
-        "features": [{"name": "country", "kind": "categorical"}, {"name": "demo", "kind": "boolean"}],
-    })
+    return shop_profile("country", "demo", outcome="outcome")
 
 
 def agreement(profile: Profile, version: str, *rules: str) -> Agreement:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -12,21 +11,20 @@ from rich.console import Console
 from features.leakage import after_outcome_refusals, screen_features
 from features.profile import load_profile
 from features.source import load_history
+from tests.conftest import SHARED_DATA, needs_shared_data
 from training.checks import deduplicate
 from training.job import TrainOptions, _report_refusals, fit_estimator, split_history
 from training.steps import Steps
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = Path(os.environ.get("LEADSCORE_SHARED_DATA") or ROOT.parent / "shared" / "data")
 FORGOTTEN = {"Tags": 0.930, "Lead Quality": 0.816}  # their single-feature holdout AUC
-pytestmark = pytest.mark.skipif(not DATA.is_dir() and os.environ.get("CI") != "true",
-                                 reason=f"the real histories are not at {DATA} (under CI=true this fails)")
+pytestmark = needs_shared_data
 
 
 def forgetful_profile(tmp_path: Path) -> Path:
     """The real X Education profile with Tags and Lead Quality moved from known_after_outcome to features."""
     raw = yaml.safe_load((ROOT / "profiles" / "xeducation.yaml").read_text(encoding="utf-8"))
-    raw["source"]["path"] = str(DATA / "xeducation-leads" / "Leads.csv")
+    raw["source"]["path"] = str(SHARED_DATA / "xeducation-leads" / "Leads.csv")
     raw["known_after_outcome"] = [c for c in raw["known_after_outcome"] if c["column"] not in FORGOTTEN]
     raw["features"] += [{"name": name, "kind": "categorical"} for name in FORGOTTEN]
     path = tmp_path / "xeducation-forgetful.yaml"

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-
-import pytest
 
 from features.leakage import after_outcome_refusals, screen_features
 from features.profile import load_profile
 from features.source import load_history
+from tests.conftest import needs_shared_data
 from training.card import NO_SIGNAL, verdict
 from training.checks import deduplicate
 from training.evaluation import evaluate
@@ -17,10 +15,8 @@ from training.gate import Contender, decide
 from training.job import TrainOptions, baseline_predictions, evaluate_models, fit_estimator, split_history
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = Path(os.environ.get("LEADSCORE_SHARED_DATA") or ROOT.parent / "shared" / "data")
 MAVEN = ROOT / "profiles" / "maven-crm.yaml"
-pytestmark = pytest.mark.skipif(not DATA.is_dir() and os.environ.get("CI") != "true",
-                                 reason=f"the real histories are not at {DATA} (under CI=true this fails)")
+pytestmark = needs_shared_data
 
 
 def test_maven_has_no_predictive_signal_and_cannot_replace_a_champion_with_signal() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -14,20 +13,18 @@ from features.profile import load_profile
 from features.source import load_history
 from models.propensity import PropensityEstimator
 from models.registry import CHAMPION, Registry
+from tests.conftest import SHARED_DATA, needs_shared_data
 from training.job import TrainOptions, TrainResult, run_training
 from training.steps import Steps
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = Path(os.environ.get("LEADSCORE_SHARED_DATA") or ROOT.parent / "shared" / "data")
 # name: (file, read options, keep every n-th row); every n-th row keeps the file's time order and span
 REDUCED = {
     "xeducation": ("xeducation-leads/Leads.csv", {}, 3),
     "bank-marketing": ("bank-marketing/bank-additional-full.csv", {"sep": ";"}, 8),
     "maven-crm": ("maven-crm/sales_pipeline.csv", {}, 3),
 }
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not DATA.is_dir() and os.environ.get("CI") != "true",
-                                 reason=f"the real histories are not at {DATA} (under CI=true this fails)")]
+pytestmark = [pytest.mark.slow, needs_shared_data]
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +40,7 @@ def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     name = request.param
     file, read, step = REDUCED[name]
     data = tmp_path_factory.mktemp(name) / Path(file).name
-    pd.read_csv(DATA / file, **read).iloc[::step].to_csv(data, index=False, sep=read.get("sep", ","))
+    pd.read_csv(SHARED_DATA / file, **read).iloc[::step].to_csv(data, index=False, sep=read.get("sep", ","))
     options = TrainOptions(profile=ROOT / "profiles" / f"{name}.yaml", data=data, tracking_uri=store)
     return name, run_training(options, Steps(Console(quiet=True))), store, data
 

@@ -3,21 +3,19 @@ the holdout as the hand-written profiles do."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from benchmarks.drafts import DATA, REAL_EXPORTS, RealExport, draft_to
+from benchmarks.drafts import REAL_EXPORTS, RealExport, draft_to
 from benchmarks.quality import fit_ours, prepare
 from features.profile import Profile, Training, load_profile
 from features.source import load_history
+from tests.conftest import needs_shared_data
 
 ROOT = Path(__file__).resolve().parents[3]
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not DATA.is_dir() and os.environ.get("CI") != "true",
-                                 reason=f"the real histories are not at {DATA} (under CI=true this fails)")]
+pytestmark = [pytest.mark.slow, needs_shared_data]
 REFUSED = {
     "xeducation": {"Tags", "Lead Quality", "Lead Profile", "Asymmetrique Activity Index",
                    "Asymmetrique Profile Index", "Asymmetrique Activity Score", "Asymmetrique Profile Score",
