@@ -83,13 +83,14 @@ class Selection:
     reason: str
     cut: list[str] = field(default_factory=list)
     left_out: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     sample_rows: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"chosen": self.candidate.as_dict(), "calibration": self.calibration, "reason": self.reason,
                 "origins": self.origins, "candidates": self.table, "cut_by_budget": self.cut,
-                "left_out": self.left_out,
+                "left_out": self.left_out, "warnings": self.warnings,
                 "seconds": round(self.seconds, 1), "search_sample_rows": self.sample_rows}
 
 
@@ -124,7 +125,7 @@ def select(frame: pd.DataFrame, won: np.ndarray, features: Sequence[Feature], va
     chosen, reason = choose(scored)
     return Selection(chosen["key"][0], chosen["key"][1], [_row(s) for s in scored],
                      [{"fit_rows": a, "valid_rows": a - f, "test_rows": b - a} for f, a, b in origins],
-                     reason, cut, omitted, time.monotonic() - started, sample)
+                     reason, cut, omitted, evidence_warnings(scored), time.monotonic() - started, sample)
 
 
 def _search_sample(frame: pd.DataFrame, won: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, int | None]:
@@ -221,6 +222,21 @@ def choose(scored: list[dict[str, Any]]) -> tuple[dict[str, Any], str]:
            f"mean log loss {chosen['log_loss']:.4f}, within {TIE_SHARE:.1%} of the best ({best['key'][0].name} "
            f"{best['log_loss']:.4f}); ROC AUC {chosen['roc_auc']:.4f} and the cheapest to serve among near-ties")
     return chosen, why
+
+
+def evidence_warnings(scored: list[dict[str, Any]]) -> list[str]:
+    """What the user must know of the evidence: here, that nothing ranked newer leads better than chance.
+
+    The threshold is chance itself, not a tuned margin: a history whose relations invert from one slice of
+    time to the next (or that has no signal at all) has every candidate at or below 0.5 out of time, and
+    then the holdout's figures, however good, are no promise for the leads to come.
+    """
+    ranked = [s["roc_auc"] for s in scored if s["key"][0].family != "prior" and np.isfinite(s["roc_auc"])]
+    if not ranked or max(ranked) > 0.5:
+        return []
+    return [f"no candidate ranked newer leads better than chance inside the window (best mean out-of-time ROC AUC "
+            f"{max(ranked):.3f}): what this history teaches did not carry forward in time there, so the holdout's "
+            "figures may not last either"]
 
 
 def _row(scored: dict[str, Any]) -> dict[str, Any]:

@@ -52,6 +52,8 @@ def print_selection(selection: dict[str, Any] | None, console: Console, shown: i
         console.print(f"cut by the time budget: {', '.join(selection['cut_by_budget'])}")
     for why in selection.get("left_out", []):  # cards logged before the field have none
         console.print(f"left out: {why}")
+    for warning in selection.get("warnings", []):
+        console.print(f"[bold]warning:[/bold] {warning}")
 
 
 def _fig(value: float) -> str:

@@ -45,6 +45,22 @@ def test_an_additive_history_chooses_the_linear_model(additive: tuple[pd.DataFra
     assert all(len(row["per_origin"]) == len(ORIGINS) for row in selection.table)
 
 
+def test_relations_that_invert_over_time_are_warned_of_and_stable_ones_not(
+        additive: tuple[pd.DataFrame, np.ndarray]) -> None:
+    frame, _ = additive
+    rng = np.random.default_rng(5)
+    # The field's effect turns around after 5/8 of the history, where the first origin's test slice starts:
+    # every origin then learns the old direction and meets the new one.
+    sign = np.where(np.arange(ROWS) < ROWS * ORIGINS[0], 1.0, -1.0)
+    won = (rng.random(ROWS) < 1 / (1 + np.exp(-2.0 * sign * frame["a"].to_numpy()))).astype(float)
+    recipes = [Recipe("prior"), Recipe("linear"), Recipe("trees")]
+    inverted = select(frame, won, FEATURES, 0.19, recipes)
+    assert max(row["mean_roc_auc"] for row in inverted.table if row["family"] != "prior") <= 0.5
+    assert len(inverted.warnings) == 1 and "better than chance" in inverted.warnings[0]
+    assert inverted.as_dict()["warnings"] == inverted.warnings
+    assert select(*additive, FEATURES, 0.19, recipes).warnings == []
+
+
 def test_interactions_choose_trees() -> None:
     selection = select(*history("interactions"), FEATURES, valid_share=0.19)
     assert selection.candidate.family in {"trees", "hybrid", "catboost", "blend"}, selection.reason
