@@ -4,12 +4,12 @@ For each profile: load the history, drop duplicate ids, split by time (the oldes
 train, the newest 20 % is the holdout), screen features, choose and fit the model with exactly the
 functions `training/job.py` uses. The peers (benchmarks/peers.py) learn from the same rows (train and
 validation windows together, in time order) and the same features: what a user would pick instead.
-Each gets ROC AUC with a bootstrap 95 % interval, PR AUC, Brier, ECE, log loss, top-decile lift,
-fit seconds, and the ECE of the newest half of the holdout before and after recalibrating on its older
-half. Every model runs `--repeats` times (our path with seeds 7, 8, ...; the peers with other seeds and field
-orders, benchmarks/peers.py): the tables give the means and the ROC AUC's range, and each history ends with
-the goal's verdict (benchmarks/goal.py). Results are printed, written to reports/quality.md and logged to
-MLflow (one run per history, one nested run per model).
+Each gets ROC AUC (its bootstrap 95 % interval decides whether there is signal), PR AUC, Brier, ECE,
+log loss, top-decile lift, fit seconds, and the ECE of the newest half of the holdout before and after
+recalibrating on its older half. Every model runs `--repeats` times (our path with seeds 7, 8, ...; the
+peers with other seeds and field orders, benchmarks/peers.py): the tables give the means and the ROC AUC's
+range, and each history ends with the goal's verdict (benchmarks/goal.py). Results are printed, written to
+reports/quality.md and logged to MLflow (one run per history, one nested run per model and repeat).
 
 Run: `make benchmark-quality` (or `python -m benchmarks.quality [--profile profiles/x.yaml ...]`).
 """
