@@ -20,7 +20,7 @@ from models.pyfunc import ARTIFACT
 from models.registry import CHAMPION, Registry
 from serving.app import create_app
 from serving.settings import Settings
-from tests.conftest import DEMO_AGREEMENT, DEMO_PROFILE
+from tests.conftest import DEMO_AGREEMENT, DEMO_PROFILE, quick_profile
 from tests.serving.conftest import MakeSettings, poll
 from training.job import TrainOptions, run_training
 from training.steps import Steps
@@ -44,7 +44,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     own = Store(f"sqlite:///{folder / 'mlflow.db'}", write_demo(folder / "leads.parquet", rows=4000, seed=11))
     previous = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
     try:
-        run_training(TrainOptions(profile=DEMO_PROFILE, data=own.data, tracking_uri=own.uri), Steps())
+        run_training(TrainOptions(profile=quick_profile(folder), data=own.data, tracking_uri=own.uri), Steps())
         yield own
     finally:  # training points MLflow's process-wide URIs at this store; put them back
         mlflow.set_tracking_uri(previous[0])
@@ -107,10 +107,11 @@ class Traffic:
 def test_a_new_champion_swaps_in_while_requests_run(store: Store, example: dict[str, Any],
                                                    demo_profile: Profile) -> None:
     name = demo_profile.registered_model
+    quick = quick_profile(store.data.parent, "second")
     with TestClient(create_app(settings_on(store))) as client:
         first = f"{name}/{client.get('/ready').json()['model_version']}"
         with Traffic(client, example) as traffic:
-            options = TrainOptions(profile=DEMO_PROFILE, data=store.data, tracking_uri=store.uri, force=True)
+            options = TrainOptions(profile=quick, data=store.data, tracking_uri=store.uri, force=True)
             second = f"{name}/{run_training(options, Steps()).version}"
             before_reload = len(traffic.versions)
             reload = client.post("/v1/admin/reload").json()

@@ -10,7 +10,7 @@ import pytest
 
 from features.demo import write_demo
 from features.source import load_history
-from tests.conftest import DEMO_PROFILE
+from tests.conftest import DEMO_PROFILE, quick_profile
 from training.checks import deduplicate, label_shift
 from training.job import TrainOptions, run_training
 from training.steps import Steps
@@ -68,7 +68,7 @@ def test_the_card_carries_the_checks_and_new_categories(frame: pd.DataFrame, tmp
     late = frame["created_at"] >= frame["created_at"].quantile(0.9)
     changed = frame.assign(lead_source=frame["lead_source"].where(~late | (frame.index % 3 != 0), "tiktok"))
     _, path = history_of(pd.concat([changed, changed.head(30)]), tmp_path)
-    result = run_training(TrainOptions(profile=DEMO_PROFILE, data=path,
+    result = run_training(TrainOptions(profile=quick_profile(tmp_path), data=path,
                                        tracking_uri=f"sqlite:///{tmp_path}/m.db"), Steps())
     checks = result.card["data_checks"]
     assert checks["duplicate_ids"] > 0

@@ -15,7 +15,7 @@ from features.demo import write_demo
 from features.source import load_history
 from models.pyfunc_signature import COLUMNS
 from models.registry import CHALLENGER, CHAMPION, Registry
-from tests.conftest import DEMO_PROFILE
+from tests.conftest import DEMO_PROFILE, quick_profile
 from training.job import TooFewOutcomes, TrainOptions, TrainResult, run_training
 from training.steps import Steps
 
@@ -83,19 +83,11 @@ def small_history(tmp_path: Path, rows: int = 6000, seed: int = 5) -> Path:
     return write_demo(tmp_path / f"leads-{rows}-{seed}.parquet", rows=rows, seed=seed)
 
 
-def variant_profile(tmp_path: Path, **changes: Any) -> Path:
-    raw = yaml.safe_load(DEMO_PROFILE.read_text())
-    raw.update(changes)
-    path = tmp_path / "variant.yaml"
-    path.write_text(yaml.safe_dump(raw))
-    return path
-
-
 def test_the_gate_keeps_a_crippled_model_out(tmp_path: Path) -> None:
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     data = small_history(tmp_path)
-    good = run_training(TrainOptions(profile=DEMO_PROFILE, data=data, tracking_uri=uri), Steps())
-    crippled_profile = variant_profile(tmp_path, features=[{"name": "industry", "kind": "categorical"}])
+    good = run_training(TrainOptions(profile=quick_profile(tmp_path), data=data, tracking_uri=uri), Steps())
+    crippled_profile = quick_profile(tmp_path, "crippled", features=[{"name": "industry", "kind": "categorical"}])
     crippled = run_training(TrainOptions(profile=crippled_profile, data=data, tracking_uri=uri), Steps())
     registry = Registry(uri, "leadscore-demo")
     assert not crippled.decision.promote
@@ -139,7 +131,7 @@ def planted_leak(tmp_path: Path, allow: bool) -> tuple[Path, Path]:
     frame.to_parquet(path)
     features = yaml.safe_load(DEMO_PROFILE.read_text())["features"]
     features.append({"name": "sales_status", "kind": "categorical", "allow_leaky": allow})
-    return path, variant_profile(tmp_path, features=features)
+    return path, quick_profile(tmp_path, features=features)
 
 
 def test_the_leakage_guard_refuses_a_planted_leak(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from features.demo import write_demo
 from serving.app import create_app
 from serving.settings import Settings
-from tests.conftest import DEMO_AGREEMENT, DEMO_PROFILE
+from tests.conftest import DEMO_AGREEMENT, DEMO_PROFILE, quick_profile
 from tests.serving.store.conftest import pg_schema
 from training.job import TrainOptions, run_training
 from training.steps import Steps
@@ -45,7 +45,8 @@ def mlflow_on_postgres(postgres: str, tmp_path: Path, monkeypatch: pytest.Monkey
 def test_train_serve_score_and_report_an_outcome_all_on_postgres(mlflow_on_postgres: str, postgres: str,
                                                                  tmp_path: Path, example: dict[str, Any]) -> None:
     data = write_demo(tmp_path / "leads.parquet", rows=3000, seed=5)
-    trained = run_training(TrainOptions(profile=DEMO_PROFILE, data=data, tracking_uri=mlflow_on_postgres), Steps())
+    trained = run_training(TrainOptions(profile=quick_profile(tmp_path), data=data, tracking_uri=mlflow_on_postgres),
+                           Steps())
     assert trained.decision.promote
     with pg_schema(postgres) as store_url:
         settings = Settings(profile=DEMO_PROFILE, agreement=DEMO_AGREEMENT, tracking_uri=mlflow_on_postgres,
