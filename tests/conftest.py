@@ -79,7 +79,8 @@ def spark() -> Iterator[Any]:
 
 
 def quick_profile(folder: Path, name: str = "quick", **changes: Any) -> Path:
-    """The demo profile with the model named (QUICK_TRAINING) and these top-level keys changed, in `folder`."""
+    """The demo profile with the model named in `training:` (QUICK_TRAINING unless `training` is among the
+    changes) and these top-level keys changed, written to `folder`."""
     raw = yaml.safe_load(DEMO_PROFILE.read_text(encoding="utf-8"))
     raw.update({"training": QUICK_TRAINING, **changes})
     path = folder / f"{name}.yaml"

@@ -11,7 +11,6 @@ from pathlib import Path
 import mlflow
 import numpy as np
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 
 from benchmarks.serve import free_port, server
@@ -21,7 +20,7 @@ from features.source import load_history
 from models.registry import CHAMPION, Registry
 from serving.app import create_app
 from serving.settings import Settings
-from tests.conftest import DEMO_AGREEMENT, DEMO_PROFILE
+from tests.conftest import DEMO_AGREEMENT, DEMO_PROFILE, quick_profile
 from training.job import TrainOptions, TrainResult, run_training
 from training.steps import Steps
 
@@ -38,21 +37,13 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path,
     mlflow.set_registry_uri(previous[1])
 
 
-def profile_with(family: str, folder: Path) -> Path:
-    """The demo profile with a `training:` override naming the family."""
-    text = yaml.safe_load(DEMO_PROFILE.read_text(encoding="utf-8"))
-    text["training"] = {"model": family}
-    path = folder / f"demo-{family}.yaml"
-    path.write_text(yaml.safe_dump(text), encoding="utf-8")
-    return path
-
-
 @pytest.fixture(scope="module")
 def runs(store: tuple[str, Path, Path]) -> dict[str, TrainResult]:
     """One forced run per family, in turn, so each is gated against the previous family's champion."""
     uri, data, folder = store
-    return {family: run_training(TrainOptions(profile=profile_with(family, folder), data=data, tracking_uri=uri,
-                                              force=True), Steps()) for family in FAMILIES}
+    profiles = {family: quick_profile(folder, f"demo-{family}", training={"model": family}) for family in FAMILIES}
+    return {family: run_training(TrainOptions(profile=profiles[family], data=data, tracking_uri=uri, force=True),
+                                 Steps()) for family in FAMILIES}
 
 
 def test_the_card_reports_the_override_and_the_family(runs: dict[str, TrainResult]) -> None:
