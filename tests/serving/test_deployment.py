@@ -32,7 +32,7 @@ from features.demo import write_demo
 from serving.store.database import LeadStore
 from serving.store.stale import count_open
 from serving.store.tables import lead_scores, leads
-from tests.conftest import DEMO_AGREEMENT, DEMO_PROFILE, ROOT
+from tests.conftest import DEMO_AGREEMENT, DEMO_PROFILE, ROOT, quick_profile
 from tests.serving.conftest import free_port, poll, start_uvicorn, stop, wait_ready
 from tests.serving.store.conftest import pg_schema, postgres  # noqa: F401 - postgres is a fixture
 
@@ -96,9 +96,11 @@ class Deployment:
                 "LEADSCORE_API_KEYS": "", "LEADSCORE_ADMIN_KEYS": ""}
 
     def train(self, seed: int, *extra: str) -> str:
-        """`leadscore train` on a small demo history through the server; its output."""
+        """`leadscore train` on a small demo history through the server; its output. The profile names the model
+        (the replicas serve the demo profile; the model search has tests of its own)."""
         data = write_demo(self.folder / f"history-{seed}.parquet", rows=3000, seed=seed)
-        done = subprocess.run([str(LEADSCORE), "train", "--profile", str(DEMO_PROFILE), "--data", str(data), *extra],
+        profile = quick_profile(self.folder)
+        done = subprocess.run([str(LEADSCORE), "train", "--profile", str(profile), "--data", str(data), *extra],
                               cwd=ROOT, env=self.env(self.folder / "trainer"), capture_output=True, text=True,
                               timeout=600)
         assert done.returncode == 0, done.stdout + done.stderr

@@ -169,7 +169,7 @@ def environment(store_url: str, tracking_uri: str, folder: Path) -> dict[str, st
 def test_a_run_killed_half_way_is_finished_by_the_next_and_no_lead_is_rescored_twice(
         store_url: str, store: LeadStore, scorer: Scorer, demo_data: Path, tracking_uri: str,
         tmp_path: Path) -> None:
-    leads = demo_leads(scorer.profile, demo_data, 3000)
+    leads = demo_leads(scorer.profile, demo_data, 1500)
     fill(store, scorer, leads)
     # The killed run's lease must outlive the start of the next command (imports and loading the champion: up
     # to several seconds on a busy machine), which must find it held; the resume then waits it out.
