@@ -175,18 +175,15 @@ COLUMNS = ("model", "ROC AUC", "range over repeats", "PR AUC", "Brier", "ECE", "
            "fit s", "ECE newest half", "after recalibration")
 
 
-def cells(runs: Sequence[ModelResult]) -> list[str]:
-    """One table row: each figure's mean over the repeats, and the ROC AUC's range."""
-    mean = {k: float(np.mean([getattr(r.metrics, k) for r in runs])) for k in _figure_names(runs)}
+def cells(runs: Sequence[ModelResult], goal: Summary) -> list[str]:
+    """One table row: each figure's mean over the repeats (the goal's figures from its summary), and the ROC
+    AUC's range."""
+    mean = {k: float(np.mean([getattr(r.metrics, k) for r in runs])) for k in ("pr_auc", "brier", "top_decile_lift")}
     recal = {k: [r.recalibration.get(k) for r in runs] for k in ("ece_before", "ece_after")}
-    aucs = [r.metrics.roc_auc for r in runs]
-    return [runs[0].name, f"{mean['roc_auc']:.3f}", f"{min(aucs):.3f}-{max(aucs):.3f}", f"{mean['pr_auc']:.3f}",
-            f"{mean['brier']:.4f}", f"{mean['ece']:.3f}", f"{mean['log_loss']:.4f}", f"{mean['top_decile_lift']:.2f}",
+    low, high = goal.auc_range
+    return [runs[0].name, f"{goal.roc_auc:.3f}", f"{low:.3f}-{high:.3f}", f"{mean['pr_auc']:.3f}",
+            f"{mean['brier']:.4f}", f"{goal.ece:.3f}", f"{goal.log_loss:.4f}", f"{mean['top_decile_lift']:.2f}",
             f"{np.mean([r.fit_seconds for r in runs]):.1f}", _fig(recal["ece_before"]), _fig(recal["ece_after"])]
-
-
-def _figure_names(runs: Sequence[ModelResult]) -> list[str]:
-    return [k for k in runs[0].metrics.as_dict() if k != "rows"]
 
 
 def _fig(values: Sequence[Any]) -> str:
@@ -213,8 +210,9 @@ def print_set(result: SetResult, console: Console) -> None:
     table = Table(title=f"{result.profile.name}: holdout figures (newest {HOLDOUT:.0%}), means over {repeats} repeats")
     for column in COLUMNS:
         table.add_column(column, justify="left" if column == "model" else "right")
-    for runs in result.models.values():
-        table.add_row(*cells(runs))
+    summaries = result.summaries()
+    for name, runs in result.models.items():
+        table.add_row(*cells(runs, summaries[name]))
     console.print(table)
     console.print(summary(result))
     console.print("ours: " + details(result.models[OURS]))
@@ -238,7 +236,9 @@ def markdown(results: Sequence[SetResult]) -> str:
                   f"{', '.join(result.refused) or 'none'}; known after the outcome: "
                   f"{', '.join(c.column for c in result.profile.known_after_outcome) or 'none'}.", "",
                   "| " + " | ".join(COLUMNS) + " | detail |", "|" + "---|" * (len(COLUMNS) + 1)]
-        lines += ["| " + " | ".join(cells(runs)) + f" | {details(runs)} |" for runs in result.models.values()]
+        summaries = result.summaries()
+        lines += ["| " + " | ".join(cells(runs, summaries[name])) + f" | {details(runs)} |"
+                  for name, runs in result.models.items()]
         lines.append("")
     return "\n".join(lines)
 

@@ -122,8 +122,9 @@ def report(run: RescoreRun) -> None:
                   f"{run.holder.expires_at:%Y-%m-%d %H:%M:%S} UTC unless renewed): nothing to do here")
         return
     rate = f", {run.rescored / run.seconds:,.0f} leads/s" if run.rescored and run.seconds > 0 else ""
+    left = "" if run.open_leads is None else f"; {run.open_leads:,} open leads in the store"
     err.print(f"rescored {run.rescored:,} open leads onto {run.model_version} and agreement "
-              f"{run.agreement_version} in {run.seconds:.1f} s{rate}; {run.open_leads or 0:,} open leads in the store")
+              f"{run.agreement_version} in {run.seconds:.1f} s{rate}{left}")
 
 
 def _lines() -> Callable[[int, int], None]:
