@@ -59,7 +59,7 @@ class Scorer:
         decision = grade_lead(self.agreement, probability, lead)
         helps = suggestions(self.estimator, row, probability) if suggest and self._suggests(contributions) else []
         missing = [self.expected[i] for i in self._listed if np.isnan(row[0][i])]
-        return self._assemble(lead, probability, decision, contributions, helps, missing)
+        return self._assemble(lead, row[0], probability, decision, contributions, helps, missing)
 
     def with_suggestions(self, score: Score, lead: Mapping[str, Any]) -> Score:
         """The score of `score_one(lead, suggest=False)` completed with what would raise its probability."""
@@ -83,8 +83,10 @@ class Scorer:
         helps = (suggestions_many(self.estimator, matrix, probabilities) if suggest and self._suggests(contributions)
                  else [[] for _ in leads])
         rows = contributions if contributions is not None else [None] * len(leads)
-        parts = zip(leads, probabilities, decisions, rows, helps, self._missing(matrix), strict=True)
-        return [self._assemble(*part) for part in parts]
+        memo: dict[Any, Any] = {}  # the reasons' shown values and evidence, shared across the batch
+        parts = zip(leads, matrix, probabilities, decisions, rows, helps, self._missing(matrix), strict=True)
+        return [self._assemble(lead, row, p, decision, contribution, found, missing, memo)
+                for lead, row, p, decision, contribution, found, missing in parts]
 
     def grade_table(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Probability and grade for a whole table of leads (no explanations): for batch files and what-ifs."""
@@ -93,9 +95,11 @@ class Scorer:
         graded.insert(0, "probability", probabilities)
         return graded
 
-    def _assemble(self, lead: Mapping[str, Any], probability: float, decision: Decision,
-                  contributions: np.ndarray | None, helps: list[Suggestion], missing: list[str]) -> Score:
-        found = reasons(self.estimator, contributions, lead) if contributions is not None and self.signal else []
+    def _assemble(self, lead: Mapping[str, Any], row: np.ndarray, probability: float, decision: Decision,
+                  contributions: np.ndarray | None, helps: list[Suggestion], missing: list[str],
+                  memo: dict[Any, Any] | None = None) -> Score:
+        found = (reasons(self.estimator, contributions, row, lead, memo) if contributions is not None and self.signal
+                 else [])
         return Score(str(lead.get("lead_id", "")), probability, decision, found, helps, missing, contributions)
 
     def _suggests(self, contributions: np.ndarray | None) -> bool:

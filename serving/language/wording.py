@@ -34,6 +34,7 @@ class Wording:
         self._features = {f.name: f for f in profile.features}
         self._labels = {f.name: f.label_in(self.code) for f in profile.features}
         self._codes: dict[tuple[str, str], str] = {}  # (field, code) -> the code's label, as first looked up
+        self._worded: dict[tuple[str, str, str, str], tuple[str, dict[str, Any] | None]] = {}
 
     def value(self, feature: Feature | None, value: Any) -> str:
         """A field's value as a seller says it: yes/no, a number in this locale, a value's label."""
@@ -61,17 +62,26 @@ class Wording:
     def reason(self, reason: Any) -> dict[str, Any]:
         """A reason with its display name, sentence and evidence (described) in this language."""
         data = _fields(reason)
-        feature = self._features.get(data["field"])
-        label, value = self.field(data["field"]), data.get("value")
-        sentence = self._pull(label, value, data["direction"] == "raises", feature)
-        evidence = data.get("evidence")
-        described = None
-        if evidence is not None:
-            described = {"description": self._evidence(feature, label, evidence), "win_rate": evidence["win_rate"],
-                         "leads": evidence["leads"], "base_rate": evidence["base_rate"]}
-            sentence = f"{sentence} {described['description']}"
-        return {"field": data["field"], "display": label, "value": value, "direction": data["direction"],
-                "strength": data["strength"], "sentence": sentence, "evidence": described}
+        value, evidence = data.get("value"), data.get("evidence")
+        # a batch words many reasons alike but for their strength: each sentence is worded once per Wording
+        key = (data["field"], repr(value), data["direction"], repr(evidence))
+        worded = self._worded.get(key)
+        if worded is None:
+            worded = self._worded[key] = self._sentence(data["field"], value, data["direction"] == "raises", evidence)
+        sentence, described = worded
+        return {"field": data["field"], "display": self.field(data["field"]), "value": value,
+                "direction": data["direction"], "strength": data["strength"], "sentence": sentence,
+                "evidence": None if described is None else dict(described)}
+
+    def _sentence(self, name: str, value: Any, raises: bool,
+                  evidence: Mapping[str, Any] | None) -> tuple[str, dict[str, Any] | None]:
+        feature, label = self._features.get(name), self.field(name)
+        sentence = self._pull(label, value, raises, feature)
+        if evidence is None:
+            return sentence, None
+        described = {"description": self._evidence(feature, label, evidence), "win_rate": evidence["win_rate"],
+                     "leads": evidence["leads"], "base_rate": evidence["base_rate"]}
+        return f"{sentence} {described['description']}", described
 
     def _pull(self, label: str, value: Any, raises: bool, feature: Feature | None) -> str:
         _ = self.language.gettext

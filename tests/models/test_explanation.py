@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import numpy as np
 import pytest
 
 from features.profile import Profile
 from models.agreement import load_agreement
-from models.explanation import MAX_REASONS, MAX_SUGGESTIONS, MIN_GAIN, MIN_STRENGTH, Reason
+from models.explanation import MAX_REASONS, MAX_SUGGESTIONS, MIN_GAIN, MIN_STRENGTH, Reason, reasons
 from models.registry import LeadModel, Registry
 from models.scoring import Scorer
 from tests.conftest import DEMO_AGREEMENT
@@ -83,6 +84,25 @@ def test_reason_direction_and_strength_are_the_contributions(scorer: Scorer) -> 
     for reason in scorer.score_one(PROSPECT).reasons:
         assert reason.direction == ("raises" if by_field[reason.field] > 0 else "lowers")
         assert reason.strength == round(abs(by_field[reason.field]), 3)
+
+
+def test_a_batch_shares_what_its_reasons_show_except_each_rare_category_s_own_value(scorer: Scorer) -> None:
+    """Leads of one batch share each (field, encoded value, direction)'s shown value and evidence; leads from
+    countries too rare to have a category share the code, yet each reason names the lead's own country."""
+    estimator = scorer.estimator
+    names = [f.name for f in estimator.features]
+    leads = [{**PROSPECT, "country": country} for country in ("Atlantis", "Lemuria", "Atlantis", "DE")]
+    rows = estimator.encoder_.encode_leads(leads)
+    country = names.index("country")
+    assert rows[0, country] == rows[1, country] != rows[3, country]  # one code for the rare ones
+    pulls = np.zeros((len(leads), len(names) + 1))
+    pulls[:, country], pulls[:, names.index("demo_requested")] = 0.8, -0.3
+    memo: dict[Any, Any] = {}
+    shared = [reasons(estimator, pulls[i], rows[i], lead, memo) for i, lead in enumerate(leads)]
+    alone = [reasons(estimator, pulls[i], rows[i], lead) for i, lead in enumerate(leads)]
+    assert shared == alone
+    assert [r[0].value for r in shared] == ["Atlantis", "Lemuria", "Atlantis", "DE"]
+    assert [r[1].value for r in shared] == [True] * 4 and shared[0][1].evidence is shared[3][1].evidence
 
 
 def test_suggestions_raise_the_probability_and_hold_when_applied(scorer: Scorer, demo_profile: Profile) -> None:

@@ -46,6 +46,22 @@ def test_a_reason_reads_its_pull_then_its_evidence(scorer: Scorer) -> None:
     assert said["display"] == "Demo requested" and said["evidence"]["leads"] == evidence["leads"]
 
 
+def test_one_wording_says_each_reason_as_a_fresh_one_would(scorer: Scorer) -> None:
+    """A Wording words a batch's alike reasons once: what it says of each is what a new Wording says."""
+    leads = (PROSPECT, IDLE, {**PROSPECT, "website_visits": 30})
+    reasons = [r for lead in leads for r in scorer.score_one(lead).reasons]
+    first = reasons[0]
+    variants = [dataclasses.replace(first, strength=9.0), dataclasses.replace(first, evidence=None),
+                dataclasses.replace(first, direction="lowers"),
+                dataclasses.replace(first, field="website_visits", value=1),
+                dataclasses.replace(first, field="website_visits", value=True)]
+    shared = english(scorer)
+    said = [shared.reason(r) for r in [*reasons, *variants, *reasons]]
+    assert said == [english(scorer).reason(r) for r in [*reasons, *variants, *reasons]]
+    assert said[len(reasons)]["strength"] == 9.0 and said[len(reasons) + 1]["evidence"] is None
+    assert said[len(reasons) + 3]["sentence"] != said[len(reasons) + 4]["sentence"]  # 1 and True read apart
+
+
 def test_the_heading_is_the_grade_then_the_rules(scorer: Scorer) -> None:
     score = scorer.score_one(IDLE)
     heading = english(scorer).heading(score.decision, signal=True)
