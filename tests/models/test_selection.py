@@ -122,6 +122,11 @@ def test_every_family_explains_with_contributions_that_sum_to_its_margin(
     contributions = estimator.contributions(x)
     assert contributions.shape == (len(x), len(FEATURES) + 1)
     np.testing.assert_allclose(contributions.sum(axis=1), estimator.margin(x), atol=1e-6)
+    # one lead at a time runs on one thread, a batch on every core: the same figures either way
+    np.testing.assert_allclose(np.vstack([estimator.contributions(row[None]) for row in x[:3]]), contributions[:3],
+                               atol=1e-9)
+    np.testing.assert_allclose(np.concatenate([estimator.margin(row[None]) for row in x[:3]]), estimator.margin(x)[:3],
+                               atol=1e-9)
     loaded = PropensityEstimator.load(estimator.save(tmp_path / "model"))
     assert loaded.kind == estimator.kind
     np.testing.assert_allclose(loaded.predict_proba(frame.iloc[3600:]), estimator.predict_proba(frame.iloc[3600:]),
