@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -26,7 +26,7 @@ TARGETS = {20_000: (60.0, None), 1_000_000: (180.0, 6144.0)}  # seconds, MB
 app = typer.Typer(add_completion=False)
 
 
-def measure(rows: int) -> dict[str, float]:
+def measure(rows: int) -> dict[str, Any]:
     """Generate a demo history and train on it in this process; report times and peak memory."""
     from features.demo import write_demo
     from training.job import TrainOptions, run_training
@@ -45,11 +45,11 @@ def measure(rows: int) -> dict[str, float]:
     return {"rows": rows, "generate_s": round(generated, 1), "train_s": round(trained, 1),
             "peak_mb": round(peak_mb), "roc_auc": round(metrics["model"]["roc_auc"], 4),
             "baseline_auc": round(metrics["baseline"]["roc_auc"], 4), "ece": round(metrics["model"]["ece"], 4),
-            "trees": result.card["model"]["trees"],
+            "trees": result.card["model"]["trees"], "model": result.card["model"]["candidate"]["name"],
             **{f"step_{k}_s": v for k, v in result.card["timings_seconds"].items()}}
 
 
-def run_child(rows: int) -> dict[str, float]:
+def run_child(rows: int) -> dict[str, Any]:
     """One size in a fresh interpreter."""
     out = subprocess.run([sys.executable, "-m", "benchmarks.train", "--child", str(rows)], cwd=ROOT,
                          capture_output=True, text=True, check=True, env={**os.environ})
@@ -65,8 +65,8 @@ def main(rows: Annotated[list[int] | None, typer.Option("--rows")] = None,
         return
     console = Console(width=140)
     table = Table(title=f"make train path on demo histories ({os.cpu_count()} cores, load {os.getloadavg()[0]:.1f})")
-    for column in ("leads", "generate s", "train s", "peak MB", "target", "trees", "ROC AUC", "baseline AUC",
-                   "ECE"):
+    for column in ("leads", "generate s", "train s", "peak MB", "target", "model", "trees", "ROC AUC",
+                   "baseline AUC", "ECE"):
         table.add_column(column, justify="right")
     for size in rows or list(TARGETS):
         r = run_child(size)
@@ -74,7 +74,7 @@ def main(rows: Annotated[list[int] | None, typer.Option("--rows")] = None,
         limits = [f"<{seconds:.0f} s" if seconds else "", f"<{megabytes:.0f} MB" if megabytes else ""]
         target = " ".join(filter(None, limits))
         table.add_row(f"{size:,}", str(r["generate_s"]), str(r["train_s"]), str(r["peak_mb"]), target or "-",
-                      str(r["trees"]), str(r["roc_auc"]), str(r["baseline_auc"]), str(r["ece"]))
+                      str(r["model"]), str(r["trees"]), str(r["roc_auc"]), str(r["baseline_auc"]), str(r["ece"]))
         console.print({k: v for k, v in r.items() if k.startswith("step_")}, f"({size:,} leads)")
     console.print(table)
 
