@@ -237,6 +237,7 @@ class LeakageLimits(_Strict):
 
 
 # Set by the estimator itself; a profile that overrides them would silently change what the gate compares.
+MAX_CATBOOST_DEPTH = 8  # 2,000 trees of depth 8 explain 30 fields from a 120 MB table
 RESERVED_PARAMS = frozenset({"objective", "seed", "num_threads", "monotone_constraints", "random_seed",
                              "thread_count", "iterations"})
 
@@ -265,6 +266,15 @@ class Training(_Strict):
     def _params_need_a_model(self) -> Training:
         if (self.params or self.decay is not None) and self.model is None:
             raise ValueError("params and decay set a family's settings: name the family in 'model' too")
+        if self.model == "catboost":
+            # Scores are explained from a table of each symmetric tree's leaves: 2^depth rows a tree.
+            if self.params.get("grow_policy", "SymmetricTree") != "SymmetricTree":
+                raise ValueError("params.grow_policy: explained scores need CatBoost's symmetric trees "
+                                 "(SymmetricTree)")
+            depth = self.params.get("depth", self.params.get("max_depth"))
+            if depth is not None and not (isinstance(depth, int) and 1 <= depth <= MAX_CATBOOST_DEPTH):
+                raise ValueError(f"params.depth: {depth!r} is not a whole number from 1 to {MAX_CATBOOST_DEPTH} "
+                                 "(each tree's explanations take 2^depth rows a field)")
         return self
 
     @property
