@@ -3,8 +3,8 @@
 In a symmetric tree every lead that reaches a leaf took the same side of every split, so its path-dependent
 TreeSHAP values (Lundberg et al., 2020) depend on that leaf alone. The table holds them for every leaf of
 every tree; a lead's contributions are the sum of the rows of the leaves it reaches, which CatBoost's own
-`calc_leaf_indexes` tells. On the demo's CatBoost model (407 trees) that is 0.14 ms a lead against 2.2 ms
-for CatBoost's SHAP, and 0.17 s against 0.42 s for 10,000 leads.
+`calc_leaf_indexes` tells. On the demo's CatBoost champion (623 trees) that is 0.16 ms a lead against
+2.7 ms for CatBoost's SHAP, and 0.12 s against 0.51 s for 10,000 leads.
 
 It reads the trees as CatBoost reads them for SHAP (`catboost/libs/fstr`): the root is a tree's last split;
 a split's "feature" is its combination class (a number, a one-hot category, or the set of categorical
@@ -28,8 +28,7 @@ from typing import Any
 
 import catboost
 import numpy as np
-
-MAX_GATHER = 4_000_000  # table values gathered at once for a batch: 32 MB
+from scipy import sparse
 
 
 @dataclass(frozen=True)
@@ -62,11 +61,16 @@ class LeafTable:
         return cls(rows, np.cumsum([0] + [len(t) for t in tables[:-1]]))
 
     def contributions(self, leaves: np.ndarray) -> np.ndarray:
-        """Contributions of leads given the leaf each reaches in each tree (CatBoost's `calc_leaf_indexes`)."""
-        index = leaves.astype(np.int64) + self.first
-        step = max(1, MAX_GATHER // (index.shape[1] * self.rows.shape[1]))
-        return np.vstack([self.rows[index[start:start + step]].sum(axis=1)
-                          for start in range(0, len(index), step)]) if len(index) else self.rows[:0]
+        """Contributions of leads given the leaf each reaches in each tree (CatBoost's `calc_leaf_indexes`).
+
+        A sparse product: each lead's row of the indicator matrix has a one at each leaf it reaches. On 10,000
+        leads and 623 trees it took 60 ms against 250 ms for gathering the rows and summing them.
+        """
+        rows, trees = leaves.shape
+        reached = (leaves.astype(np.int64) + self.first).ravel()
+        indicator = sparse.csr_matrix((np.ones(reached.size), reached, np.arange(0, reached.size + 1, trees)),
+                                      shape=(rows, len(self.rows)))
+        return np.asarray(indicator @ self.rows)
 
 
 def split_classes(features_info: Mapping[str, Any]) -> list[tuple[int, ...]]:

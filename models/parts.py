@@ -168,6 +168,9 @@ class TreePart:
         return {"kind": self.kind, "file": file}
 
 
+LEAF_ROWS = 10_000  # leads whose CatBoost leaves are looked up at once
+
+
 class CatBoostPart:
     """CatBoost's symmetric trees with ordered target statistics for categoricals, saved as CatBoost's .cbm.
 
@@ -201,8 +204,10 @@ class CatBoostPart:
                                              thread_count=_threads(x)), dtype="float64")
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
-        leaves = self.model.calc_leaf_indexes(self.pool(x), thread_count=_threads(x))
-        return self.table.contributions(np.asarray(leaves))
+        # a part at a time: the leaf indexes of 10,000 leads in 600 trees take 24 MB
+        parts = [self.table.contributions(np.asarray(self.model.calc_leaf_indexes(
+            self.pool(x[start:start + LEAF_ROWS]), thread_count=_threads(x)))) for start in range(0, len(x), LEAF_ROWS)]
+        return np.vstack(parts) if parts else np.zeros((0, x.shape[1] + 1))
 
     def prepare(self) -> None:
         """Build the SHAP table now, so that no scoring call waits for it."""

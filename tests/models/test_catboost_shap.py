@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from features.profile import ProfileError, Training
-from models import catboost_shap
 from models.catboost_shap import LeafTable
 
 ROWS = 3000
@@ -84,16 +83,6 @@ def test_an_empty_leaf_with_a_value_still_explains_each_lead_alone_as_in_a_batch
     np.testing.assert_allclose(batch.sum(axis=1), raw(edited, pool), atol=1e-9)
     alone = np.vstack([table.contributions(leaves[i:i + 1]) for i in range(20)])
     np.testing.assert_allclose(alone, batch[:20], atol=1e-12)
-
-
-def test_a_batch_gathered_in_parts_is_the_same_as_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    model, pool = fitted(depth=4)
-    table = LeafTable.of(model, 4)
-    leaves = np.asarray(model.calc_leaf_indexes(pool))
-    at_once = table.contributions(leaves)
-    monkeypatch.setattr(catboost_shap, "MAX_GATHER", 7 * leaves.shape[1] * table.rows.shape[1])  # 7 leads a part
-    np.testing.assert_allclose(table.contributions(leaves), at_once, atol=1e-12)
-    assert table.contributions(leaves[:0]).shape == (0, 5)
 
 
 @pytest.mark.parametrize(("params", "field"), [({"grow_policy": "Depthwise"}, "params.grow_policy"),
