@@ -236,8 +236,8 @@ class LeakageLimits(_Strict):
     one_outcome_fill_gap: Annotated[float, Field(gt=0.0, le=1.0)] = 0.5
 
 
-# Set by the estimator itself; a profile that overrides them would silently change what the gate compares.
 MAX_CATBOOST_DEPTH = 8  # 2,000 trees of depth 8 explain 30 fields from a 120 MB table
+# Set by the estimator itself; a profile that overrides them would silently change what the gate compares.
 RESERVED_PARAMS = frozenset({"objective", "seed", "num_threads", "monotone_constraints", "random_seed",
                              "thread_count", "iterations"})
 
