@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 
 from features.profile import ProfileError, Training
+from models import catboost_shap
 from models.catboost_shap import LeafTable
 
 ROWS = 3000
@@ -91,3 +93,50 @@ def test_a_profile_cannot_ask_for_catboost_trees_that_cannot_be_explained(params
     with pytest.raises((ProfileError, ValueError), match=field):
         Training(model="catboost", params=params)
     Training(model="catboost", params={"depth": 8})
+
+
+
+def expected_value(values: np.ndarray, weights: np.ndarray, classes: list[tuple[int, ...]], leaf: int,
+                   known: set[tuple[int, ...]]) -> float:
+    """Lundberg's EXPVALUE, walked literally from the root (split d is bit d of a leaf; the last split is the
+    root): a known class's split takes the lead's side, any other both sides by their share of the node's
+    training weight (nothing below an empty node)."""
+    depth = len(classes)
+
+    def cover(prefix: int, level: int) -> float:  # the weight of the leaves whose bits from `level` up match
+        mask = sum(1 << bit for bit in range(level, depth))
+        return float(sum(weights[other] for other in range(len(values)) if other & mask == prefix))
+
+    def walk(level: int, prefix: int, share: float) -> float:
+        if level < 0:
+            return share * float(values[prefix])
+        if classes[level] in known:
+            return walk(level - 1, prefix | (leaf & 1 << level), share)
+        node = cover(prefix, level + 1)
+        return sum(walk(level - 1, side, share * cover(side, level) / node if node else 0.0)
+                   for side in (prefix, prefix | 1 << level))
+
+    return walk(depth - 1, 0, 1.0)
+
+
+def test_each_tree_is_explained_by_the_shapley_values_of_the_path_dependent_expectation() -> None:
+    """Against the definition itself, by every order of the classes: a class on two splits, a class of two
+    fields, and empty leaves that carry a value (where CatBoost's own SHAP depends on the batch)."""
+    rng = np.random.default_rng(11)
+    classes = [(0,), (1, 2), (0,), (3,)]
+    values, weights = rng.normal(size=16), rng.uniform(1, 50, size=16)
+    weights[[5, 12]] = 0.0
+    table = catboost_shap.tree_table(values, weights, classes, 4)
+    distinct = sorted(set(classes))
+    for leaf in range(16):
+        phi = dict.fromkeys(distinct, 0.0)
+        orders = list(itertools.permutations(distinct))
+        for order in orders:
+            for i, cls in enumerate(order):
+                before = set(order[:i])
+                phi[cls] += (expected_value(values, weights, classes, leaf, before | {cls})
+                             - expected_value(values, weights, classes, leaf, before)) / len(orders)
+        fields = [phi[(0,)], phi[(1, 2)] / 2, phi[(1, 2)] / 2, phi[(3,)],
+                  expected_value(values, weights, classes, leaf, set())]
+        np.testing.assert_allclose(table[leaf], fields, atol=1e-12)
+        assert table[leaf].sum() == pytest.approx(values[leaf], abs=1e-12)
