@@ -43,7 +43,7 @@ def main(leads: Annotated[int, typer.Option(help="single leads timed for each")]
     from features.demo.writer import write_demo
     from features.profile import load_profile
     from models.families import Candidate, Recipe
-    from models.parts import CatBoostPart
+    from models.parts import CatBoostPart, catboost_threads
     from models.propensity import PropensityEstimator
 
     console = Console(width=120)
@@ -66,7 +66,7 @@ def main(leads: Annotated[int, typer.Option(help="single leads timed for each")]
 
     def catboost_own(rows: np.ndarray) -> np.ndarray:
         return np.asarray(part.model.get_feature_importance(part.pool(rows), type="ShapValues",
-                                                            thread_count=1 if len(rows) < 64 else -1))
+                                                            thread_count=catboost_threads(rows)))
 
     apart = float(np.abs(part.contributions(x[:2000]) - catboost_own(x[:2000])).max())
     table = Table(title="CatBoost explanations in one process, taking turns")

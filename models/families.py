@@ -18,7 +18,7 @@ from models.parts import CatBoostPart, ConstantPart, LinearPart, Part, TreePart
 Family = Literal["prior", "linear", "trees", "hybrid", "catboost"]
 
 # What a family costs to serve, in order: a constant, a dot product, LightGBM trees (TreeSHAP), the linear
-# part plus trees, CatBoost (two calls into CatBoost a lead, its prediction and its leaves: one explained
+# part plus trees, CatBoost (an explained lead is one call into CatBoost for its leaves, then a table: one
 # demo lead took 3.0 ms at the median over HTTP against 2.3 ms for LightGBM's trees).
 SERVING_COST: dict[str, int] = {"prior": 0, "linear": 1, "trees": 2, "hybrid": 3, "catboost": 4}
 

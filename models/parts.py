@@ -197,16 +197,18 @@ class CatBoostPart:
         rows = x.astype(object)
         for i in self.categorical:
             rows[:, i] = np.where(np.isnan(x[:, i]), -1, x[:, i]).astype(np.int64)
-        return catboost.Pool(rows, won, cat_features=self.categorical, weight=weight, thread_count=_threads(x))
+        return catboost.Pool(rows, won, cat_features=self.categorical, weight=weight, thread_count=catboost_threads(x))
 
     def margin(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(self.model.predict(self.pool(x), prediction_type="RawFormulaVal",
-                                             thread_count=_threads(x)), dtype="float64")
+                                             thread_count=catboost_threads(x)), dtype="float64")
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
         # a part at a time: the leaf indexes of 10,000 leads in 600 trees take 24 MB
-        parts = [self.table.contributions(np.asarray(self.model.calc_leaf_indexes(
-            self.pool(x[start:start + LEAF_ROWS]), thread_count=_threads(x)))) for start in range(0, len(x), LEAF_ROWS)]
+        parts, threads = [], catboost_threads(x)
+        for start in range(0, len(x), LEAF_ROWS):
+            leaves = self.model.calc_leaf_indexes(self.pool(x[start:start + LEAF_ROWS]), thread_count=threads)
+            parts.append(self.table.contributions(np.asarray(leaves)))
         return np.vstack(parts) if parts else np.zeros((0, x.shape[1] + 1))
 
     def prepare(self) -> None:
@@ -253,7 +255,7 @@ def part_width(part: Part) -> int | None:
     return None
 
 
-def _threads(x: np.ndarray) -> int:
+def catboost_threads(x: np.ndarray) -> int:
     """CatBoost's threads for reading and predicting `x`: one for a few rows (one lead and its suggestion
     variants), every core for more.
 
