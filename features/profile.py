@@ -250,7 +250,7 @@ class Training(_Strict):
     """
 
     model: Literal["prior", "linear", "trees", "hybrid", "catboost"] | None = None
-    params: dict[str, Any] = Field(default_factory=dict)  # the family's setting overrides (LightGBM or CatBoost)
+    params: dict[str, Any] = Field(default_factory=dict)  # the family's settings: LightGBM's, CatBoost's, or C
     decay: Annotated[float, Field(gt=0)] | None = None  # half-life of the training weights, as a share of the rows
     calibration: Literal["sigmoid", "isotonic", "none", "shift"] | None = None
 
@@ -266,6 +266,15 @@ class Training(_Strict):
     def _params_need_a_model(self) -> Training:
         if (self.params or self.decay is not None) and self.model is None:
             raise ValueError("params and decay set a family's settings: name the family in 'model' too")
+        if "C" in self.params:
+            c = self.params["C"]
+            if self.model not in ("linear", "hybrid"):
+                raise ValueError(f"params.C: the inverse L2 strength of a linear model, and {self.model} has none")
+            if isinstance(c, bool) or not isinstance(c, int | float) or not c > 0:
+                raise ValueError(f"params.C: {c!r} is not a positive number")
+        if self.model == "linear" and set(self.params) - {"C"}:
+            raise ValueError(f"params: {sorted(set(self.params) - {'C'})} are not settings of the linear model "
+                             "(its one setting is C)")
         if self.model == "catboost":
             # Scores are explained from a table of each symmetric tree's leaves: 2^depth rows a tree.
             if self.params.get("grow_policy", "SymmetricTree") != "SymmetricTree":

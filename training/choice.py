@@ -9,15 +9,17 @@ import pandas as pd
 
 from features.profile import Feature, Training
 from models.calibration import CALIBRATION_METHODS, CalibrationMethod
-from models.families import Recipe
-from models.selection import Selection, search_space, select
+from models.families import C_SETTING, Recipe
+from models.selection import Selection, linear_recipes, search_space, select
 from training.split import TimeSplit
 
 
 def recipes_for(training: Training) -> list[Recipe]:
-    """The whole search space, or the one recipe the profile names."""
+    """The whole search space, or the recipes of the family the profile names (one unless C is left open)."""
     if training.model is None:
         return search_space()
+    if training.model == "linear" and C_SETTING not in training.params:
+        return linear_recipes([training.decay])  # the family is fixed, its C is still chosen out of time
     return [Recipe(training.model, tuple(sorted(training.params.items())), training.decay)]
 
 

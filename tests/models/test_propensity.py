@@ -130,3 +130,18 @@ def test_calibration_none_keeps_the_refitted_models_own_log_odds(tmp_path: Path)
     loaded = PropensityEstimator.load(estimator.save(tmp_path / "model"))
     assert loaded.calibration == "none"
     np.testing.assert_allclose(loaded.predict_proba(frame), p, rtol=1e-12)
+
+
+def test_a_linear_recipe_fits_the_c_it_names_and_the_hybrid_keeps_it_from_its_trees() -> None:
+    from features.profile import Feature, FeatureKind
+
+    rng = np.random.default_rng(6)
+    frame = pd.DataFrame({"visits": rng.poisson(4, 2000).astype(float)})
+    won = (rng.random(2000) < 1 / (1 + np.exp(2.0 - 0.4 * frame["visits"]))).to_numpy(dtype=float)
+    features = [Feature(name="visits", kind=FeatureKind.numeric)]
+    for family in ("linear", "hybrid"):
+        recipe = Recipe(family, (("C", 0.003),))
+        estimator = PropensityEstimator(features, Candidate.of(recipe), calibration="none")
+        estimator.fit(frame.iloc[:1600], won[:1600], frame.iloc[1600:], won[1600:])
+        assert estimator.linear_c_ == 0.003
+        assert recipe.name == f"{family}(C=0.003)"
