@@ -57,7 +57,6 @@ class Recipe:
     family: Family
     settings: tuple[tuple[str, Any], ...] = ()
     decay: float | None = None  # half-life as a share of the training rows, newest rows weigh most
-    c_grid: tuple[float, ...] = LINEAR_C
 
     @property
     def name(self) -> str:
@@ -101,7 +100,7 @@ def fit_recipe(recipe: Recipe, encoder: FeatureEncoder, x: np.ndarray, won: np.n
     parts: list[Part] = []
     if recipe.family in ("linear", "hybrid"):
         c = c if c is not None else dict(recipe.settings).get(C_SETTING)
-        c = c if c is not None else choose_c(encoder, x, won, recipe.c_grid)
+        c = c if c is not None else choose_c(encoder, x, won, LINEAR_C)
         parts.append(LinearPart.fit(encoder, x, won, weight, c))
     if recipe.family in ("trees", "hybrid"):
         init = None if not parts else parts[0].margin(x)
@@ -114,8 +113,6 @@ def fit_recipe(recipe: Recipe, encoder: FeatureEncoder, x: np.ndarray, won: np.n
 
 def choose_c(encoder: FeatureEncoder, x: np.ndarray, won: np.ndarray, grid: Sequence[float]) -> float:
     """The C with the lowest mean log loss over time-ordered folds (rows must be in time order)."""
-    if len(grid) == 1:
-        return float(grid[0])
     # Regularisation matters less the more leads there are, and on the newest C_ROWS every C of the grid
     # is already within noise of the others; beyond them the folds would only cost time.
     x, won = x[-C_ROWS:], won[-C_ROWS:]

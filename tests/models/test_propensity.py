@@ -120,7 +120,7 @@ def test_calibration_none_keeps_the_refitted_models_own_log_odds(tmp_path: Path)
     margin = 0.4 * frame["visits"] - 2.0 + np.where(frame["source"] == "referral", 1.0, 0.0)
     won = (rng.random(3000) < 1 / (1 + np.exp(-margin))).to_numpy(dtype=float)
     features = [Feature(name="visits", kind=FeatureKind.numeric), Feature(name="source", kind=FeatureKind.categorical)]
-    recipe = Recipe("hybrid", (("num_leaves", 4), ("min_data_in_leaf", 100)), c_grid=(1.0,))
+    recipe = Recipe("hybrid", (("C", 1.0), ("num_leaves", 4), ("min_data_in_leaf", 100)))
     estimator = PropensityEstimator(features, Candidate.of(recipe), calibration="none")
     estimator.fit(frame.iloc[:2400], won[:2400], frame.iloc[2400:], won[2400:])
     x = estimator.encoder_.transform(frame)
