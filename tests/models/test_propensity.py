@@ -11,6 +11,7 @@ import pytest
 
 from features.source import load_history
 from models.families import Candidate, Recipe
+from models.parts import TreePart
 from models.propensity import ModelLoadError, PropensityEstimator
 from models.registry import CHAMPION, Registry
 from tests.conftest import DEMO_PROFILE
@@ -145,3 +146,6 @@ def test_a_linear_recipe_fits_the_c_it_names_and_the_hybrid_keeps_it_from_its_tr
         estimator.fit(frame.iloc[:1600], won[:1600], frame.iloc[1600:], won[1600:])
         assert estimator.linear_c_ == 0.003
         assert recipe.name == f"{family}(C=0.003)"
+        boosters = [p.booster for _, p in estimator.parts_ if isinstance(p, TreePart)]
+        assert len(boosters) == (family == "hybrid")
+        assert all("C" not in b.params for b in boosters), "LightGBM is not given the linear part's C"
