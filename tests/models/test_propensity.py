@@ -149,3 +149,27 @@ def test_a_linear_recipe_fits_the_c_it_names_and_the_hybrid_keeps_it_from_its_tr
         boosters = [p.booster for _, p in estimator.parts_ if isinstance(p, TreePart)]
         assert len(boosters) == (family == "hybrid")
         assert all("C" not in b.params for b in boosters), "LightGBM is not given the linear part's C"
+
+
+def test_a_shift_sets_the_refitted_models_level_on_the_newest_slice_and_counts_no_drift_twice() -> None:
+    from scipy.special import expit
+
+    from features.profile import Feature, FeatureKind
+    from models.calibration import base_rate_shift
+    from models.propensity import fit_member
+
+    rng = np.random.default_rng(8)
+    frame = pd.DataFrame({"visits": rng.poisson(4, 4000).astype(float)})
+    # The base rate jumps in the newest fifth, the validation slice: a model fitted on the older leads lags it.
+    level = np.where(np.arange(4000) < 3200, -3.0, -1.0)
+    won = (rng.random(4000) < 1 / (1 + np.exp(-(level + 0.3 * frame["visits"])))).to_numpy(dtype=float)
+    features = [Feature(name="visits", kind=FeatureKind.numeric)]
+    recipe = Recipe("linear", (("C", 1.0),), 0.2)
+    estimator = PropensityEstimator(features, Candidate.of(recipe), calibration="shift")
+    estimator.fit(frame.iloc[:3200], won[:3200], frame.iloc[3200:], won[3200:])
+    x = estimator.encoder_.transform(frame)
+    assert estimator.predict_proba(frame.iloc[3200:]).mean() == pytest.approx(won[3200:].mean(), abs=1e-6)
+    member = fit_member(recipe, estimator.encoder_, x[:3200], won[:3200], x[3200:], won[3200:])
+    stale = base_rate_shift(member.valid_margin, won[3200:])  # the first fit's lag on the newest slice
+    twice = expit(estimator.margin(x[3200:]) + stale).mean()
+    assert stale > 1.0 and twice > won[3200:].mean() + 0.1, "the first fit's constant on the refit overshoots"
