@@ -236,6 +236,7 @@ class LeakageLimits(_Strict):
     one_outcome_fill_gap: Annotated[float, Field(gt=0.0, le=1.0)] = 0.5
 
 
+C_SETTING = "C"  # the linear model's one setting, its inverse L2 strength (the hybrid's linear part takes it too)
 MAX_CATBOOST_DEPTH = 8  # 2,000 trees of depth 8 explain 30 fields from a 120 MB table
 # Set by the estimator itself; a profile that overrides them would silently change what the gate compares.
 RESERVED_PARAMS = frozenset({"objective", "seed", "num_threads", "monotone_constraints", "random_seed",
@@ -266,15 +267,16 @@ class Training(_Strict):
     def _params_need_a_model(self) -> Training:
         if (self.params or self.decay is not None) and self.model is None:
             raise ValueError("params and decay set a family's settings: name the family in 'model' too")
-        if "C" in self.params:
-            c = self.params["C"]
+        if C_SETTING in self.params:
+            c = self.params[C_SETTING]
             if self.model not in ("linear", "hybrid"):
-                raise ValueError(f"params.C: the inverse L2 strength of a linear model, and {self.model} has none")
+                raise ValueError(f"params.{C_SETTING}: the inverse L2 strength of a linear model, and {self.model} "
+                                 "has none")
             if isinstance(c, bool) or not isinstance(c, int | float) or not c > 0:
-                raise ValueError(f"params.C: {c!r} is not a positive number")
-        if self.model == "linear" and set(self.params) - {"C"}:
-            raise ValueError(f"params: {sorted(set(self.params) - {'C'})} are not settings of the linear model "
-                             "(its one setting is C)")
+                raise ValueError(f"params.{C_SETTING}: {c!r} is not a positive number")
+        if self.model == "linear" and set(self.params) - {C_SETTING}:
+            raise ValueError(f"params: {sorted(set(self.params) - {C_SETTING})} are not settings of the linear model "
+                             f"(its one setting is {C_SETTING})")
         if self.model == "catboost":
             # Scores are explained from a table of each symmetric tree's leaves: 2^depth rows a tree.
             if self.params.get("grow_policy", "SymmetricTree") != "SymmetricTree":

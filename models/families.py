@@ -13,6 +13,7 @@ from sklearn.metrics import log_loss
 from sklearn.model_selection import TimeSeriesSplit
 
 from features.encoder import FeatureEncoder
+from features.profile import C_SETTING
 from models.parts import CatBoostPart, ConstantPart, LinearPart, Part, TreePart
 
 Family = Literal["prior", "linear", "trees", "hybrid", "catboost"]
@@ -42,7 +43,6 @@ CATBOOST_PARAMS: dict[str, Any] = {"depth": 4, "learning_rate": 0.15, "l2_leaf_r
 # linear recipe without one (and the hybrid's linear part) takes the best of them on time-ordered folds of its
 # own rows.
 LINEAR_C = (0.01, 0.1, 1.0, 10.0)
-C_SETTING = "C"  # the linear family's one setting: its inverse L2 strength
 MAX_ROUNDS = 2000
 EARLY_STOPPING = 100
 C_SPLITS = 4  # time-ordered folds that choose the linear model's C

@@ -17,9 +17,9 @@ import pandas as pd
 from sklearn.metrics import log_loss, roc_auc_score
 
 from features.encoder import FeatureEncoder
-from features.profile import Feature
+from features.profile import C_SETTING, Feature
 from models.calibration import CALIBRATION_METHODS, CalibrationMethod, fit_calibrator
-from models.families import C_SETTING, LINEAR_C, Candidate, Recipe
+from models.families import LINEAR_C, Candidate, Recipe
 from models.propensity import fit_member, total_margin
 
 # Three origins at 5/8, 6/8 and 7/8 of the window, each judged on the following eighth: the newest origin

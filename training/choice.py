@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from features.profile import Feature, Training
+from features.profile import C_SETTING, Feature, Training
 from models.calibration import CALIBRATION_METHODS, CalibrationMethod
-from models.families import C_SETTING, Recipe
+from models.families import Recipe
 from models.selection import Selection, linear_recipes, search_space, select
 from training.split import TimeSplit
 
